@@ -1,0 +1,101 @@
+package io.github.dllmquant.examples.study;
+
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.CategoryLabelPositions;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.data.category.DefaultCategoryDataset;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * PNG charts of the study and the outlier report, drawn with JFreeChart and written atomically.
+ */
+public final class Charts {
+
+    private static final int WIDTH = 1200;
+    private static final int HEIGHT = 600;
+
+    private Charts() {
+    }
+
+    /** Relative mean-NLL change of every quantized cell against fp, one bar per cell. */
+    public static void nllChart(List<StudyCell> cells, Path png) throws IOException {
+        StudyCell fp = cells.getFirst();
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        for (StudyCell c : cells.subList(1, cells.size())) {
+            data.addValue(100 * c.nllIncreaseOver(fp), "mean masked NLL change vs fp (%)", c.label());
+        }
+        JFreeChart chart = ChartFactory.createBarChart("Masked NLL change against FP (lower is better)", "cell",
+                "% change of mean NLL", data, PlotOrientation.VERTICAL, true, false, false);
+        rotateLabels(chart);
+        write(chart, png);
+    }
+
+    /** Math and code exact match of every cell. */
+    public static void accuracyChart(List<StudyCell> cells, Path png) throws IOException {
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        for (StudyCell c : cells) {
+            data.addValue(100 * c.math().rate(), "math", c.label());
+            data.addValue(100 * c.code().rate(), "code", c.label());
+        }
+        JFreeChart chart = ChartFactory.createBarChart("Exact match by cell", "cell", "exact match (%)", data,
+                PlotOrientation.VERTICAL, true, false, false);
+        rotateLabels(chart);
+        write(chart, png);
+    }
+
+    /**
+     * A line chart with one series per name over shared category labels (for example per-layer
+     * {@code max|x|} of each linear group).
+     */
+    public static void lineChart(String title, String xLabel, String yLabel, List<String> categories,
+                                 Map<String, double[]> series, Path png) throws IOException {
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        series.forEach((name, values) -> {
+            for (int i = 0; i < values.length; i++) {
+                data.addValue(values[i], name, categories.get(i));
+            }
+        });
+        JFreeChart chart = ChartFactory.createLineChart(title, xLabel, yLabel, data, PlotOrientation.VERTICAL,
+                true, false, false);
+        write(chart, png);
+    }
+
+    /** A bar chart of one series (for example max|x| per channel). */
+    public static void barChart(String title, String xLabel, String yLabel, List<String> categories, double[] values,
+                                Path png) throws IOException {
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        for (int i = 0; i < values.length; i++) {
+            data.addValue(values[i], yLabel, categories.get(i));
+        }
+        JFreeChart chart = ChartFactory.createBarChart(title, xLabel, yLabel, data, PlotOrientation.VERTICAL,
+                false, false, false);
+        write(chart, png);
+    }
+
+    private static void rotateLabels(JFreeChart chart) {
+        chart.getCategoryPlot().getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_45);
+    }
+
+    private static void write(JFreeChart chart, Path png) throws IOException {
+        Path dir = png.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, png.getFileName().toString(), ".tmp");
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                ChartUtils.writeChartAsPNG(out, chart, WIDTH, HEIGHT);
+            }
+            Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}
