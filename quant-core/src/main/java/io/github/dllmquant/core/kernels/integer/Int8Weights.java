@@ -1,0 +1,140 @@
+package io.github.dllmquant.core.kernels.integer;
+
+import io.github.dllmquant.core.quant.QuantizedWeight;
+
+/**
+ * A {@link QuantizedWeight} of any width 2..8 bits laid out for the int8 GEMM: one signed byte per
+ * code, centred by {@code 2^(bits−1)}, with the integer zero points and per-group code sums the
+ * zero-point correction needs. Immutable; built once when a layer is constructed.
+ *
+ * <pre>
+ *   codes[o·in + i]     = q[o][i] − 2^(bits−1)                 ∈ [−128, 127]
+ *   zeros[o·groups + g] = z[o][g] − 2^(bits−1)                 (any int)
+ *   sums[o·groups + g]  = Σ_{i in group g} codes[o·in + i]
+ *   scales[o·groups + g]= s[o][g]
+ *   W[o][i]             = scales[..] · (codes[o·in + i] − zeros[..])
+ * </pre>
+ */
+public final class Int8Weights {
+
+    private final int out;
+    private final int in;
+    private final int groupSize;
+    private final int bits;
+    private final byte[] codes;
+    private final float[] scales;
+    private final int[] zeros;
+    private final int[] sums;
+    private final boolean fullNegativeRange;
+
+    /** Largest group for which an int32 sum of int8×int8 products cannot overflow (2^31 / 2^14). */
+    static final int MAX_GROUP_SIZE = 1 << 17;
+
+    private Int8Weights(QuantizedWeight w) {
+        if (w.groupSize() > MAX_GROUP_SIZE) {
+            throw new IllegalArgumentException("group size " + w.groupSize() + " exceeds " + MAX_GROUP_SIZE
+                    + ": int32 group sums could overflow");
+        }
+        this.out = w.out();
+        this.in = w.in();
+        this.groupSize = w.groupSize();
+        this.bits = w.bits();
+        int groups = w.groups();
+        int centre = 1 << (bits - 1);
+        this.codes = new byte[out * in];
+        this.scales = w.scales().clone();
+        this.zeros = integerZeros(w, centre);
+        this.sums = new int[out * groups];
+        byte[] q = w.codes();
+        int maxCode = w.maxCode();
+        boolean minus128 = false;
+        for (int o = 0; o < out; o++) {
+            for (int g = 0; g < groups; g++) {
+                int sum = 0;
+                for (int i = g * groupSize; i < (g + 1) * groupSize; i++) {
+                    int code = q[o * in + i] & 0xFF;
+                    if (code > maxCode) {
+                        throw new IllegalArgumentException("weight code " + code + " at (" + o + ", " + i
+                                + ") exceeds the " + bits + "-bit maximum " + maxCode);
+                    }
+                    int c = code - centre;
+                    codes[o * in + i] = (byte) c;
+                    sum += c;
+                    minus128 |= c == -128;
+                }
+                sums[o * groups + g] = sum;
+            }
+        }
+        this.fullNegativeRange = minus128;
+    }
+
+    /** Converts {@code w}; zero points must be integers. */
+    public static Int8Weights of(QuantizedWeight w) {
+        return new Int8Weights(w);
+    }
+
+    static int[] integerZeros(QuantizedWeight w, int centre) {
+        float[] z = w.zeros();
+        int[] out = new int[z.length];
+        for (int j = 0; j < z.length; j++) {
+            float v = z[j];
+            if (v != Math.rint(v) || Math.abs(v) > 1 << 20) {
+                throw new IllegalArgumentException("integer kernels need integer zero points: zeros[" + j + "] = " + v
+                        + " (row " + j / w.groups() + ", group " + j % w.groups() + ")");
+            }
+            out[j] = (int) v - centre;
+        }
+        return out;
+    }
+
+    /** Output channels. */
+    public int out() {
+        return out;
+    }
+
+    /** Input features. */
+    public int in() {
+        return in;
+    }
+
+    /** Columns per group. */
+    public int groupSize() {
+        return groupSize;
+    }
+
+    /** Groups per row. */
+    public int groups() {
+        return in / groupSize;
+    }
+
+    /** Original code width. */
+    public int bits() {
+        return bits;
+    }
+
+    /** Whether any centred code equals {@code −128} (only possible at 8 bits). */
+    public boolean fullNegativeRange() {
+        return fullNegativeRange;
+    }
+
+    byte[] codes() {
+        return codes;
+    }
+
+    float[] scales() {
+        return scales;
+    }
+
+    int[] zeros() {
+        return zeros;
+    }
+
+    int[] sums() {
+        return sums;
+    }
+
+    /** Bytes held: codes, scales, zeros and sums. */
+    public long bytes() {
+        return codes.length + 4L * (scales.length + zeros.length + sums.length);
+    }
+}

@@ -1,0 +1,68 @@
+package io.github.dllmquant.core.kernels.integer;
+
+import io.github.dllmquant.core.quant.ActivationQuantizer;
+
+/**
+ * The validating facade over the {@link IntegerKernels} chosen by {@link IntegerKernelsProvider}:
+ * checks shapes with messages that name the arguments, then delegates.
+ */
+public final class IntegerOps {
+
+    private IntegerOps() {
+    }
+
+    /**
+     * Quantizes {@code tokens} rows of {@code k} features of {@code x} per token (see
+     * {@link QuantizedActivations} for the code layout), with code sums per group of {@code groupSize}.
+     *
+     * @return a fresh buffer holding codes, scales, zero points and group sums
+     */
+    public static QuantizedActivations quantizePerToken(float[] x, int tokens, int k, int groupSize,
+                                                        ActivationQuantizer aq) {
+        QuantizedActivations out = new QuantizedActivations(tokens, k, groupSize);
+        quantizePerToken(x, aq, out);
+        return out;
+    }
+
+    /** Quantizes {@code out.tokens()} rows of {@code x} into {@code out}. */
+    public static void quantizePerToken(float[] x, ActivationQuantizer aq, QuantizedActivations out) {
+        if (aq == null) {
+            throw new IllegalArgumentException("activation quantizer must not be null");
+        }
+        long need = (long) out.tokens() * out.k();
+        if (x.length < need) {
+            throw new IllegalArgumentException("x has " + x.length + " floats, need tokens*k = "
+                    + out.tokens() + "*" + out.k() + " = " + need);
+        }
+        IntegerKernelsProvider.get().quantizePerToken(x, aq, out);
+    }
+
+    /**
+     * {@code y[t·out + o] = Σ_g acc·sw·sa} for every token of {@code a} and output rows
+     * {@code [rowStart, rowEnd)} (see {@link IntegerKernels#gemm}); no bias.
+     */
+    public static void gemm(Int8Weights w, QuantizedActivations a, float[] y, int rowStart, int rowEnd) {
+        checkGemm(w.in(), w.groupSize(), w.out(), a, y, rowStart, rowEnd);
+        IntegerKernelsProvider.get().gemm(w, a, y, rowStart, rowEnd);
+    }
+
+    static void checkGemm(int in, int groupSize, int out, QuantizedActivations a, float[] y, int rowStart, int rowEnd) {
+        if (a.k() != in) {
+            throw new IllegalArgumentException("K mismatch: activations have " + a.k() + " columns, weights have " + in);
+        }
+        if (a.groupSize() != groupSize) {
+            throw new IllegalArgumentException("group mismatch: activation sums use groups of " + a.groupSize()
+                    + ", weights groups of " + groupSize);
+        }
+        if (a.quantizer() == null) {
+            throw new IllegalArgumentException("activations were never quantized");
+        }
+        if (rowStart < 0 || rowEnd > out || rowStart > rowEnd) {
+            throw new IllegalArgumentException("row range [" + rowStart + ", " + rowEnd + ") outside [0, " + out + ")");
+        }
+        long need = (long) a.tokens() * out;
+        if (y.length < need) {
+            throw new IllegalArgumentException("y has " + y.length + " floats, need tokens*out = " + need);
+        }
+    }
+}

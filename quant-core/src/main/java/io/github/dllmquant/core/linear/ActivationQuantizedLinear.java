@@ -1,0 +1,181 @@
+package io.github.dllmquant.core.linear;
+
+import io.github.dllmquant.core.kernels.integer.Int8Weights;
+import io.github.dllmquant.core.kernels.integer.IntegerOps;
+import io.github.dllmquant.core.kernels.integer.QuantizedActivations;
+import io.github.dllmquant.core.quant.ActivationQuantizer;
+import io.github.dllmquant.core.quant.QuantizedWeight;
+
+/**
+ * A weight+activation quantized linear layer (W8A8, W4A8, W4A4, any weight bits 2..8) executed on
+ * integer kernels, not fake-quantized in float. Each call:
+ * <ol>
+ *   <li>applies the optional online {@link InputTransform} (QuaRot Hadamard, DuQuant rotation) to a
+ *       copy of {@code x};</li>
+ *   <li>quantizes every token's activations with its own dynamic scale ({@link ActivationQuantizer});</li>
+ *   <li>runs an exact integer GEMM per (token, weight group),
+ *       {@code acc = Σ (q_w − z_w)(q_a − z_a)} in int32, and accumulates {@code acc·s_w·s_a} in float;</li>
+ *   <li>adds the bias.</li>
+ * </ol>
+ * Immutable and safe for concurrent {@link #forward} calls (all scratch is per call).
+ */
+public final class ActivationQuantizedLinear implements Linear {
+
+    private final QuantizedWeight weight;
+    private final float[] bias;
+    private final ActivationQuantizer activationQuantizer;
+    private final InputTransform transform;
+    private final Int8Weights int8;
+
+    private ActivationQuantizedLinear(QuantizedWeight weight, float[] bias, ActivationQuantizer aq, InputTransform transform) {
+        this.weight = weight;
+        this.bias = bias;
+        this.activationQuantizer = aq;
+        this.transform = transform;
+        this.int8 = Int8Weights.of(weight);
+    }
+
+    /**
+     * A layer over {@code w} (kept by reference: do not modify its arrays afterwards).
+     *
+     * @param w               the quantized weight {@code [out, in]}; zero points must be integers
+     * @param bias            {@code [out]} or {@code null}; copied
+     * @param aq              per-token dynamic activation quantizer settings
+     * @param transformOrNull online transform of each token's input (width {@code in}), or {@code null}
+     */
+    public static ActivationQuantizedLinear of(QuantizedWeight w, float[] bias, ActivationQuantizer aq,
+                                               InputTransform transformOrNull) {
+        if (w == null) {
+            throw new IllegalArgumentException("quantized weight must not be null");
+        }
+        if (aq == null) {
+            throw new IllegalArgumentException("activation quantizer must not be null");
+        }
+        if (bias != null && bias.length != w.out()) {
+            throw new IllegalArgumentException("bias has " + bias.length + " values, expected out = " + w.out());
+        }
+        if (transformOrNull != null && transformOrNull.width() != w.in()) {
+            throw new IllegalArgumentException("transform width " + transformOrNull.width()
+                    + " does not match the layer's in = " + w.in() + " (" + transformOrNull.describe() + ")");
+        }
+        return new ActivationQuantizedLinear(w, bias == null ? null : bias.clone(), aq, transformOrNull);
+    }
+
+    @Override
+    public int inFeatures() {
+        return weight.in();
+    }
+
+    @Override
+    public int outFeatures() {
+        return weight.out();
+    }
+
+    @Override
+    public void forward(float[] x, int tokens, float[] y) {
+        int in = weight.in();
+        int out = weight.out();
+        if (tokens < 1) {
+            throw new IllegalArgumentException("tokens must be at least 1, got " + tokens);
+        }
+        if (x.length < (long) tokens * in) {
+            throw new IllegalArgumentException("x has " + x.length + " floats, need tokens*in = " + tokens + "*" + in);
+        }
+        if (y.length < (long) tokens * out) {
+            throw new IllegalArgumentException("y has " + y.length + " floats, need tokens*out = " + tokens + "*" + out);
+        }
+        float[] input = x;
+        if (transform != null) {
+            // transform a copy: the caller's activations stay untouched
+            input = java.util.Arrays.copyOf(x, tokens * in);
+            transform.apply(input, tokens);
+        }
+        QuantizedActivations a = IntegerOps.quantizePerToken(input, tokens, in, weight.groupSize(), activationQuantizer);
+        IntegerOps.gemm(int8, a, y, 0, out);
+        if (bias != null) {
+            for (int t = 0; t < tokens; t++) {
+                for (int o = 0; o < out; o++) {
+                    y[t * out + o] += bias[o];
+                }
+            }
+        }
+    }
+
+    /**
+     * The dequantized weight with the online transform folded back in: column {@code i} is
+     * {@code Ŵ·T(e_i)}, so {@code x·W_effᵀ = T(x)·Ŵᵀ}. Activation quantization (nonlinear) is not
+     * represented. Costs {@code in²·out} multiply-adds with a transform.
+     */
+    @Override
+    public float[] effectiveWeight() {
+        float[] w = weight.dequantize();
+        if (transform == null) {
+            return w;
+        }
+        int in = weight.in();
+        int out = weight.out();
+        float[] basis = new float[in * in]; // row i = T(e_i)
+        for (int i = 0; i < in; i++) {
+            basis[i * in + i] = 1f;
+        }
+        transform.apply(basis, in);
+        float[] eff = new float[out * in];
+        for (int o = 0; o < out; o++) {
+            for (int i = 0; i < in; i++) {
+                double acc = 0;
+                for (int j = 0; j < in; j++) {
+                    acc += (double) w[o * in + j] * basis[i * in + j];
+                }
+                eff[o * in + i] = (float) acc;
+            }
+        }
+        return eff;
+    }
+
+    @Override
+    public float[] bias() {
+        return bias == null ? null : bias.clone();
+    }
+
+    /** The quantized weight this layer runs (for save/load; do not modify). */
+    public QuantizedWeight weight() {
+        return weight;
+    }
+
+    /** The per-token activation quantizer settings. */
+    public ActivationQuantizer activationQuantizer() {
+        return activationQuantizer;
+    }
+
+    /** The online input transform, or {@code null} when there is none. */
+    public InputTransform transform() {
+        return transform;
+    }
+
+    @Override
+    public long parameterBytes() {
+        return int8.bytes() + (bias == null ? 0 : 4L * bias.length)
+                + (transform == null ? 0 : transform.parameterBytes());
+    }
+
+    @Override
+    public String format() {
+        StringBuilder sb = new StringBuilder()
+                .append('w').append(weight.bits()).append('a').append(activationQuantizer.bits())
+                .append(weight.perChannel() ? " per-channel" : " g" + weight.groupSize())
+                .append(weight.symmetric() ? " sym" : " asym")
+                .append(", act ").append(activationQuantizer.symmetric() ? "sym" : "asym");
+        if (activationQuantizer.clipRatio() != 1f) {
+            sb.append(" clip ").append(activationQuantizer.clipRatio());
+        }
+        if (transform != null) {
+            sb.append(", ").append(transform.describe());
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+        return "ActivationQuantizedLinear[" + weight.out() + "x" + weight.in() + ", " + format() + "]";
+    }
+}
