@@ -1,0 +1,193 @@
+package io.github.dllmquant.runtime.sampling;
+
+import java.util.Arrays;
+import java.util.random.RandomGenerator;
+
+/**
+ * LLaDA's sampler ({@code generate()} of the reference, spec §4), with an {@link UnmaskPolicy} seam for
+ * confidence-threshold parallel decoding (spec §6).
+ *
+ * <pre>
+ * x = prompt ++ [mask]·genLength
+ * for each block (positions s..e):
+ *   k_t = the block's mask count split over its steps: base = n div steps, first (n mod steps) get +1
+ *   for each step:
+ *     logits = model(x)        (cfg: un = model(x, prompt masked); logits = un + (cfg+1)(logits − un))
+ *     x0 = argmax(gumbel(logits, τ))      conf = softmax(logits)[x0]  or  u ~ U(0,1) (random)
+ *     candidates: masked positions before e
+ *     unmask the policy's count of candidates with the highest conf (ties: lowest position)
+ * </pre>
+ * Steps whose fixed schedule unmasks nothing are skipped without a forward pass: they would not change
+ * the sequence.
+ */
+final class LladaSampler implements Sampler {
+
+    private final LladaSampling settings;
+    private final int maskId;
+
+    LladaSampler(LladaSampling settings, int maskId) {
+        if (maskId < 0) {
+            throw new IllegalArgumentException("mask token id must be >= 0, got " + maskId);
+        }
+        this.settings = settings;
+        this.maskId = maskId;
+    }
+
+    /**
+     * Tokens to unmask at each of {@code steps} steps when {@code masked} positions are masked:
+     * {@code masked div steps} each, the first {@code masked mod steps} steps one more.
+     */
+    static int[] transferCounts(int masked, int steps) {
+        int[] counts = new int[steps];
+        Arrays.fill(counts, masked / steps);
+        for (int i = 0; i < masked % steps; i++) {
+            counts[i]++;
+        }
+        return counts;
+    }
+
+    @Override
+    public SamplerOutput sample(LogitsFunction model, int[] promptIds, StepListener listener, CancellationToken cancel) {
+        long seed = SamplingMath.seedOrFresh(settings.seed());
+        Run run = new Run(model, promptIds, listener, cancel, SamplingMath.random(seed));
+        run.generate();
+        return new SamplerOutput(run.x, promptIds.length, run.step, run.forwardPasses, seed);
+    }
+
+    /** The state of one generation. */
+    private final class Run {
+        final LogitsFunction model;
+        final StepListener listener;
+        final CancellationToken cancel;
+        final RandomGenerator random;
+        final int promptLength;
+        final int[] x;
+        /** Positions masked out for the unconditional pass of classifier-free guidance. */
+        final boolean[] promptIndex;
+        int step;
+        int forwardPasses;
+
+        Run(LogitsFunction model, int[] promptIds, StepListener listener, CancellationToken cancel,
+            RandomGenerator random) {
+            this.model = model;
+            this.listener = listener;
+            this.cancel = cancel;
+            this.random = random;
+            this.promptLength = promptIds.length;
+            this.x = Arrays.copyOf(promptIds, promptIds.length + settings.genLength());
+            Arrays.fill(x, promptLength, x.length, maskId);
+            this.promptIndex = new boolean[x.length];
+            for (int i = 0; i < promptLength; i++) {
+                promptIndex[i] = x[i] != maskId; // as the reference: x != mask_id before generation
+            }
+        }
+
+        void generate() {
+            int blockLength = settings.blockLength();
+            int stepsPerBlock = settings.stepsPerBlock();
+            UnmaskPolicy policy = settings.unmaskPolicy();
+            for (int block = 0; block < settings.blocks(); block++) {
+                int start = promptLength + block * blockLength;
+                int end = start + blockLength;
+                if (policy.followsSchedule()) {
+                    int[] counts = transferCounts(maskedIn(start, end), stepsPerBlock);
+                    for (int count : counts) {
+                        if (count > 0) {
+                            denoise(block, end, count, policy);
+                        }
+                    }
+                } else {
+                    // parallel decoding: every step unmasks at least one position, so this ends
+                    while (maskedIn(start, end) > 0) {
+                        denoise(block, end, 1, policy);
+                    }
+                }
+            }
+        }
+
+        private int maskedIn(int start, int end) {
+            int n = 0;
+            for (int i = start; i < end; i++) {
+                if (x[i] == maskId) {
+                    n++;
+                }
+            }
+            return n;
+        }
+
+        /** One step: forward, choose tokens and confidences at the candidates, unmask the best ones. */
+        private void denoise(int block, int end, int scheduled, UnmaskPolicy policy) {
+            cancel.throwIfCancelled(step);
+            float[] logits = forward();
+            int vocab = logits.length / x.length;
+            if (vocab * x.length != logits.length || vocab < 1) {
+                throw new IllegalStateException("model returned " + logits.length + " logits for " + x.length
+                        + " positions: not a multiple");
+            }
+            int[] candidates = candidates(end);
+            int[] x0 = new int[candidates.length];
+            double[] confidence = new double[candidates.length];
+            for (int c = 0; c < candidates.length; c++) {
+                int off = candidates[c] * vocab;
+                x0[c] = settings.temperature() == 0
+                        ? SamplingMath.argmax(logits, off, vocab)
+                        : SamplingMath.gumbelArgmax(logits, off, vocab, settings.temperature(), random);
+                confidence[c] = switch (settings.remasking()) {
+                    case LOW_CONFIDENCE -> SamplingMath.softmaxAt(logits, off, vocab, x0[c]);
+                    case RANDOM -> random.nextDouble();
+                };
+            }
+            int count = policy.count(SamplingMath.descending(confidence), scheduled);
+            int[] chosen = SamplingMath.topK(confidence, count);
+            Arrays.sort(chosen); // candidate order is position order: report positions ascending
+            int[] positions = new int[chosen.length];
+            int[] tokens = new int[chosen.length];
+            for (int i = 0; i < chosen.length; i++) {
+                positions[i] = candidates[chosen[i]];
+                tokens[i] = x0[chosen[i]];
+                x[positions[i]] = tokens[i];
+            }
+            listener.onStep(new StepEvent(step, block, positions, tokens));
+            step++;
+        }
+
+        /** Masked positions before the end of the current block, ascending (earlier prompt masks too). */
+        private int[] candidates(int end) {
+            int n = 0;
+            int[] found = new int[end];
+            for (int i = 0; i < end; i++) {
+                if (x[i] == maskId) {
+                    found[n++] = i;
+                }
+            }
+            return Arrays.copyOf(found, n);
+        }
+
+        /** The step's logits, with classifier-free guidance when configured. */
+        private float[] forward() {
+            float[] logits = model.logits(x.clone());
+            forwardPasses++;
+            if (settings.cfgScale() == 0) {
+                return logits;
+            }
+            int[] unconditional = x.clone();
+            for (int i = 0; i < unconditional.length; i++) {
+                if (promptIndex[i]) {
+                    unconditional[i] = maskId;
+                }
+            }
+            float[] un = model.logits(unconditional);
+            forwardPasses++;
+            if (un.length != logits.length) {
+                throw new IllegalStateException("unconditional pass returned " + un.length + " logits, conditional "
+                        + logits.length);
+            }
+            float scale = (float) (settings.cfgScale() + 1);
+            float[] guided = new float[logits.length];
+            for (int i = 0; i < guided.length; i++) {
+                guided[i] = un[i] + scale * (logits[i] - un[i]);
+            }
+            return guided;
+        }
+    }
+}
