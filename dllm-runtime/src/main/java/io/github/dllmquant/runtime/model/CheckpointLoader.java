@@ -1,0 +1,190 @@
+package io.github.dllmquant.runtime.model;
+
+import io.github.dllmquant.core.linear.DenseLinear;
+import io.github.dllmquant.core.linear.Linear;
+import io.github.dllmquant.core.progress.Progress;
+import io.github.dllmquant.core.progress.ProgressListener;
+import io.github.dllmquant.core.safetensors.SafeTensors;
+import io.github.dllmquant.core.safetensors.TensorSource;
+import io.github.dllmquant.core.spi.LinearRole;
+import io.github.dllmquant.core.spi.NormRole;
+import io.github.dllmquant.core.tensor.DType;
+import io.github.dllmquant.core.tensor.TensorView;
+import io.github.dllmquant.runtime.config.ModelConfig;
+import io.github.dllmquant.runtime.config.ModelFormatException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Builds a {@link DiffusionLm} from a dense Hugging Face folder: validates every expected tensor
+ * against config.json before anything is allocated, then converts weights once (F32) or keeps them
+ * mapped (BF16), checking each for NaN/Inf.
+ */
+final class CheckpointLoader {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CheckpointLoader.class);
+    private static final int MAX_LISTED = 30;
+
+    private CheckpointLoader() {
+    }
+
+    static DiffusionLm load(Path folder, LoadOptions options) throws IOException {
+        ModelConfig config = ModelConfig.load(folder);
+        TensorSource source = SafeTensors.openModel(folder);
+        try {
+            validate(folder, config, source);
+            DiffusionLm model = build(folder, config, new Reader(source, options), options.progress());
+            if (options.storage() == WeightStorage.F32) {
+                source.close(); // every weight was copied to the heap
+            }
+            LOG.info("loaded {} ({} layers, hidden {}, {} weights, {} MB)", folder, config.layers(), config.hidden(),
+                    options.storage(), model.parameterBytes() >> 20);
+            return model;
+        } catch (IOException | RuntimeException | Error e) {
+            source.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Checks that every tensor the config implies is present with the right shape and a float dtype;
+     * throws one exception listing all problems.
+     */
+    static void validate(Path folder, ModelConfig config, TensorSource source) throws ModelFormatException {
+        List<TensorNames.TensorSpec> expected = TensorNames.of(config.architecture()).expected(config);
+        List<String> problems = new ArrayList<>();
+        Set<String> expectedNames = new HashSet<>();
+        for (TensorNames.TensorSpec spec : expected) {
+            expectedNames.add(spec.name());
+            if (!source.contains(spec.name())) {
+                problems.add("missing " + spec);
+                continue;
+            }
+            TensorView t;
+            try {
+                t = source.tensor(spec.name());
+            } catch (IOException e) {
+                problems.add(spec.name() + ": " + e.getMessage());
+                continue;
+            }
+            if (!Arrays.equals(t.shape(), spec.shape())) {
+                problems.add(spec.name() + " has shape " + Arrays.toString(t.shape()) + ", config.json implies "
+                        + Arrays.toString(spec.shape()));
+            } else if (t.dtype() != DType.F32 && t.dtype() != DType.BF16 && t.dtype() != DType.F16) {
+                problems.add(spec.name() + " has dtype " + t.dtype() + ", expected F32, BF16 or F16");
+            }
+        }
+        if (!problems.isEmpty()) {
+            StringBuilder sb = new StringBuilder();
+            sb.append(folder).append(": the weights do not match config.json (").append(config.architecture())
+                    .append(", ").append(config.layers()).append(" layers, hidden ").append(config.hidden())
+                    .append("): ").append(problems.size()).append(" problem(s)");
+            problems.stream().limit(MAX_LISTED).forEach(p -> sb.append("\n  ").append(p));
+            if (problems.size() > MAX_LISTED) {
+                sb.append("\n  ... and ").append(problems.size() - MAX_LISTED).append(" more");
+            }
+            sb.append("\nexpected ").append(expected.size()).append(" tensors, e.g. ").append(expected.get(0))
+                    .append(", ").append(expected.get(Math.min(2, expected.size() - 1)));
+            throw new ModelFormatException(sb.toString());
+        }
+        int unused = 0;
+        for (String name : source.names()) {
+            if (!expectedNames.contains(name)) {
+                unused++;
+                LOG.debug("{}: tensor {} is not used by the {} model", folder, name, config.architecture());
+            }
+        }
+        if (unused > 0) {
+            LOG.warn("{}: {} tensor(s) in the checkpoint are not used by the {} model", folder, unused,
+                    config.architecture());
+        }
+    }
+
+    /** Builds the model from any source of validated tensors. */
+    static DiffusionLm build(Path folder, ModelConfig config, Reader reader, ProgressListener progress)
+            throws IOException {
+        TensorNames names = TensorNames.of(config.architecture());
+        long total = 3L + (long) config.layers() * (2 + LinearRole.values().length);
+        long[] done = {0};
+        Runnable step = () -> {
+            done[0]++;
+            progress.onProgress(new Progress("load weights", Math.min(done[0], total), total));
+            if (Thread.currentThread().isInterrupted()) {
+                throw new java.util.concurrent.CancellationException("loading " + folder + " was interrupted");
+            }
+        };
+        EmbeddingTable embedding = reader.embedding(names.embedding(), config.embeddingSize(), config.hidden());
+        step.run();
+        RopeTable rope = new RopeTable(config.headDim(), config.ropeTheta(), config.maxSequenceLength());
+        TransformerBlock[] blocks = new TransformerBlock[config.layers()];
+        for (int b = 0; b < blocks.length; b++) {
+            Linear[] linears = new Linear[LinearRole.values().length];
+            for (LinearRole role : LinearRole.values()) {
+                String name = names.linear(b, role);
+                linears[role.ordinal()] = reader.linear(name, LayerShapes.out(config, role), LayerShapes.in(config, role),
+                        LayerShapes.hasBias(config, role));
+                step.run();
+            }
+            float[] attnNorm = reader.vector(names.norm(b, NormRole.ATTENTION));
+            step.run();
+            float[] ffnNorm = reader.vector(names.norm(b, NormRole.FFN));
+            step.run();
+            blocks[b] = new TransformerBlock(b, config, rope, linears, attnNorm, ffnNorm);
+        }
+        float[] finalNorm = reader.vector(names.finalNorm());
+        step.run();
+        Linear head = config.tiedEmbeddings()
+                ? reader.linear(names.embedding().replaceFirst("\\.weight$", ""), config.embeddingSize(), config.hidden(), false)
+                : reader.linear(names.lmHead(), config.embeddingSize(), config.hidden(), false);
+        step.run();
+        return new DiffusionLm(config, folder, embedding, blocks, finalNorm, head, rope,
+                reader.keepsMapping() ? reader.source : null);
+    }
+
+    /** Reads validated tensors as the chosen storage wants them. */
+    static final class Reader {
+        private final TensorSource source;
+        private final LoadOptions options;
+
+        Reader(TensorSource source, LoadOptions options) {
+            this.source = source;
+            this.options = options;
+        }
+
+        boolean keepsMapping() {
+            return false; // every storage so far copies weights to the heap
+        }
+
+        float[] vector(String name) throws IOException {
+            return finite(name, source.tensor(name).toFloatArray());
+        }
+
+        EmbeddingTable embedding(String name, int rows, int hidden) throws IOException {
+            TensorView t = source.tensor(name);
+            return new EmbeddingTable.F32(finite(name, t.toFloatArray()), rows, hidden);
+        }
+
+        Linear linear(String name, int out, int in, boolean bias) throws IOException {
+            TensorView w = source.tensor(name + ".weight");
+            float[] b = bias ? vector(name + ".bias") : null;
+            return DenseLinear.of(finite(name + ".weight", w.toFloatArray()), b, out, in);
+        }
+
+        private static float[] finite(String name, float[] values) throws ModelFormatException {
+            for (int i = 0; i < values.length; i++) {
+                if (!Float.isFinite(values[i])) {
+                    throw new ModelFormatException("tensor " + name + " holds " + values[i] + " at flat index " + i);
+                }
+            }
+            return values;
+        }
+    }
+}

@@ -1,0 +1,288 @@
+package io.github.dllmquant.runtime.model;
+
+import io.github.dllmquant.core.linear.Linear;
+import io.github.dllmquant.core.spi.ActivationObserver;
+import io.github.dllmquant.core.spi.ModelDims;
+import io.github.dllmquant.core.spi.QuantizableModel;
+import io.github.dllmquant.runtime.config.Architecture;
+import io.github.dllmquant.runtime.config.ModelConfig;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * A loaded diffusion language model (LLaDA or Dream): embeddings, a stack of
+ * {@link TransformerBlock}s, the final RMSNorm and the LM head, each projection a pluggable
+ * {@link Linear} (dense after loading; quantization methods replace them in place through the
+ * {@link QuantizableModel} SPI).
+ *
+ * <p>Thread safety: {@link #logits} and {@link #forward} keep all state in per-call buffers and
+ * only read the shared weights, so one instance serves concurrent calls. Replacing layers (the SPI
+ * setters) must not overlap with forward calls.
+ *
+ * <pre>{@code
+ * try (DiffusionLm model = DiffusionLm.load(Path.of("examples/models/tiny-llada"))) {
+ *     float[] logits = model.forward(ids);   // [ids.length, vocabSize()], row i predicts token i
+ * }
+ * }</pre>
+ */
+public final class DiffusionLm implements QuantizableModel, AutoCloseable {
+
+    private final ModelConfig config;
+    private final Path folder;                // null for models built in code
+    private final TransformerBlock[] blocks;
+    private final RopeTable rope;
+    private final AutoCloseable resources;    // mapped checkpoint while weights are read in place, else null
+    private volatile EmbeddingTable embedding; // (vocab, hidden) wte / embed_tokens
+    private volatile float[] finalNorm;        // (hidden) ln_f / norm
+    private volatile Linear lmHead;            // (vocab, hidden) ff_out / lm_head
+
+    DiffusionLm(ModelConfig config, Path folder, EmbeddingTable embedding, TransformerBlock[] blocks,
+                float[] finalNorm, Linear lmHead, RopeTable rope, AutoCloseable resources) {
+        this.config = config;
+        this.folder = folder;
+        this.embedding = embedding;
+        this.blocks = blocks.clone();
+        this.finalNorm = finalNorm;
+        this.lmHead = lmHead;
+        this.rope = rope;
+        this.resources = resources;
+        checkHead(lmHead);
+    }
+
+    /** Loads a Hugging Face model folder with F32 weights. */
+    public static DiffusionLm load(Path folder) throws IOException {
+        return load(folder, LoadOptions.defaults());
+    }
+
+    /**
+     * Loads a Hugging Face model folder (config.json and model.safetensors or a sharded index).
+     *
+     * @throws io.github.dllmquant.runtime.config.ModelFormatException if the config or the tensors do not
+     *         describe a supported model (missing tensors and wrong shapes are listed, NaN/Inf weights named)
+     */
+    public static DiffusionLm load(Path folder, LoadOptions options) throws IOException {
+        return CheckpointLoader.load(folder, options);
+    }
+
+    /**
+     * A model of the given geometry with seeded random weights (uniform, scaled by {@code 1/sqrt(in)}),
+     * for benchmarks and tests. F32 weights on the heap.
+     */
+    public static DiffusionLm random(ModelConfig config, long seed) {
+        return RandomWeights.build(config, seed);
+    }
+
+    /** The model's config. */
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** The architecture. */
+    public Architecture architecture() {
+        return config.architecture();
+    }
+
+    /** The folder the model was loaded from, if any. */
+    public Optional<Path> folder() {
+        return Optional.ofNullable(folder);
+    }
+
+    /** Columns of the logits: rows of the LM head ({@code embedding_size}, which may exceed {@code vocab_size}). */
+    public int vocabSize() {
+        return config.embeddingSize();
+    }
+
+    /**
+     * Logits in the model's own convention: {@code [ids.length, vocabSize()]}, row i is the output at
+     * position i (Dream's raw, unshifted rows). LLaDA with {@code scale_logits} is scaled here.
+     */
+    public float[] logits(int[] ids) {
+        int L = checkIds(ids);
+        int dim = config.hidden();
+        EmbeddingTable wte = embedding;
+        float[] ln = finalNorm;
+        Linear head = lmHead;
+        // token embedding
+        float[] x = new float[L * dim]; // (L, hidden) the residual stream
+        for (int t = 0; t < L; t++) {
+            wte.copyRow(ids[t], x, t * dim);
+        }
+        // the blocks: bidirectional attention and SwiGLU MLP, each added into x
+        int[] positions = TransformerBlock.positions(L);
+        for (TransformerBlock block : blocks) {
+            block.forwardInPlace(x, positions, ActivationObserver.NONE);
+        }
+        // final rmsnorm
+        ElementOps.rmsNorm(x, x, ln, L, dim, (float) config.rmsEps());
+        // classifier into logits
+        int vocab = head.outFeatures();
+        float[] logits = new float[L * vocab]; // (L, vocab)
+        head.forward(x, L, logits);
+        // LLaDA scale_logits: multiply by 1/sqrt(d_model)
+        if (config.scaleLogits()) {
+            float s = (float) (1.0 / Math.sqrt(dim));
+            for (int i = 0; i < logits.length; i++) {
+                logits[i] *= s;
+            }
+        }
+        return logits;
+    }
+
+    /**
+     * Prediction logits {@code [ids.length, vocabSize()]}: row i scores the token at position i. For
+     * LLaDA these are {@link #logits}; for Dream the raw rows shifted by one position
+     * ({@link #shift}), as its samplers and likelihoods use them. Safe to call concurrently.
+     */
+    public float[] forward(int[] ids) {
+        float[] raw = logits(ids);
+        return config.architecture() == Architecture.DREAM ? shift(raw, ids.length, vocabSize()) : raw;
+    }
+
+    /**
+     * Dream's logits shift {@code concat(logits[:1], logits[:-1])}: the prediction for position i is
+     * the row of position i−1, row 0 stays for position 0.
+     *
+     * @param logits {@code [L, vocab]}
+     * @return a new array of the same shape
+     */
+    public static float[] shift(float[] logits, int L, int vocab) {
+        if (L <= 0 || logits.length != (long) L * vocab) {
+            throw new IllegalArgumentException("logits has " + logits.length + " values, expected L*vocab = "
+                    + L + "*" + vocab);
+        }
+        float[] out = new float[logits.length];
+        System.arraycopy(logits, 0, out, 0, vocab);
+        System.arraycopy(logits, 0, out, vocab, (L - 1) * vocab);
+        return out;
+    }
+
+    private int checkIds(int[] ids) {
+        if (ids == null || ids.length == 0) {
+            throw new IllegalArgumentException("ids must not be empty");
+        }
+        if (ids.length > rope.maxPositions()) {
+            throw new IllegalArgumentException("sequence of " + ids.length + " tokens exceeds max_sequence_length "
+                    + rope.maxPositions());
+        }
+        int rows = embedding.rows();
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= rows) {
+                throw new IllegalArgumentException("token id " + ids[i] + " at position " + i
+                        + " is outside the vocabulary [0, " + rows + ")");
+            }
+        }
+        return ids.length;
+    }
+
+    /** Bytes of all parameters as held now (embedding, linears, norms, head). */
+    public long parameterBytes() {
+        long bytes = embedding.bytes() + 4L * config.hidden() + lmHead.parameterBytes();
+        for (TransformerBlock b : blocks) {
+            bytes += 8L * config.hidden();
+            for (io.github.dllmquant.core.spi.LinearRole role : io.github.dllmquant.core.spi.LinearRole.values()) {
+                bytes += b.linear(role).parameterBytes();
+            }
+        }
+        return bytes;
+    }
+
+    // ---- QuantizableModel ------------------------------------------------------------------------
+
+    @Override
+    public ModelDims dims() {
+        return config.dims();
+    }
+
+    @Override
+    public int blockCount() {
+        return blocks.length;
+    }
+
+    @Override
+    public TransformerBlock block(int i) {
+        if (i < 0 || i >= blocks.length) {
+            throw new IndexOutOfBoundsException("block " + i + " of " + blocks.length);
+        }
+        return blocks[i];
+    }
+
+    @Override
+    public float[] embed(int[] ids) {
+        int L = checkIds(ids);
+        int dim = config.hidden();
+        EmbeddingTable wte = embedding;
+        float[] x = new float[L * dim];
+        for (int t = 0; t < L; t++) {
+            wte.copyRow(ids[t], x, t * dim);
+        }
+        return x;
+    }
+
+    @Override
+    public float[] embeddings() {
+        return embedding.toFloatArray();
+    }
+
+    @Override
+    public void setEmbeddings(float[] table) {
+        int rows = config.embeddingSize();
+        int dim = config.hidden();
+        if (table == null || table.length != (long) rows * dim) {
+            throw new IllegalArgumentException("embedding table must have " + rows + "*" + dim + " values, got "
+                    + (table == null ? "null" : table.length));
+        }
+        embedding = new EmbeddingTable.F32(table.clone(), rows, dim);
+    }
+
+    @Override
+    public float[] finalNormWeight() {
+        return finalNorm.clone();
+    }
+
+    @Override
+    public void setFinalNormWeight(float[] weight) {
+        if (weight == null || weight.length != config.hidden()) {
+            throw new IllegalArgumentException("final norm weight must have " + config.hidden() + " values, got "
+                    + (weight == null ? "null" : weight.length));
+        }
+        finalNorm = weight.clone();
+    }
+
+    @Override
+    public Linear lmHead() {
+        return lmHead;
+    }
+
+    @Override
+    public void setLmHead(Linear head) {
+        checkHead(head);
+        lmHead = head;
+    }
+
+    private void checkHead(Linear head) {
+        if (head == null || head.inFeatures() != config.hidden() || head.outFeatures() != config.embeddingSize()) {
+            throw new IllegalArgumentException("LM head must be " + config.embeddingSize() + "x" + config.hidden()
+                    + ", got " + (head == null ? "null" : head.outFeatures() + "x" + head.inFeatures()));
+        }
+    }
+
+    /** Releases the mapped checkpoint (when weights are read in place). Idempotent. */
+    @Override
+    public void close() {
+        if (resources != null) {
+            try {
+                resources.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing the mapped checkpoint of " + folder + " failed", e);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DiffusionLm[" + config.architecture() + ", " + config.layers() + " layers, hidden " + config.hidden()
+                + (folder == null ? "" : ", " + folder) + "]";
+    }
+}

@@ -1,0 +1,219 @@
+package io.github.dllmquant.runtime.model;
+
+import io.github.dllmquant.core.linear.Linear;
+import io.github.dllmquant.core.spi.ActivationObserver;
+import io.github.dllmquant.core.spi.GroupRole;
+import io.github.dllmquant.core.spi.LinearGroup;
+import io.github.dllmquant.core.spi.LinearRole;
+import io.github.dllmquant.core.spi.NormRole;
+import io.github.dllmquant.core.spi.QuantizableBlock;
+import io.github.dllmquant.runtime.config.ModelConfig;
+
+import java.util.List;
+
+/**
+ * One LLaMA-style block as LLaDA and Dream share it: pre-norm bidirectional attention with RoPE and
+ * grouped-query heads, then a pre-norm SwiGLU MLP, each added back into the residual stream. Dream's
+ * q/k/v biases live inside its {@link Linear}s, so both architectures run this same code.
+ *
+ * <p>Weights are shared and never written by {@link #forward}; every call allocates its own buffers,
+ * so concurrent calls are safe. Replacing layers or norms ({@link #setLinear}, {@link #setNormWeight})
+ * must not overlap with forward calls.
+ */
+public final class TransformerBlock implements QuantizableBlock {
+
+    private final int index;
+    private final ModelConfig config;
+    private final RopeTable rope;
+    private final Linear[] linears;   // by LinearRole.ordinal()
+    private float[] attentionNorm;    // (hidden) attn_norm / input_layernorm
+    private float[] ffnNorm;          // (hidden) ff_norm / post_attention_layernorm
+
+    TransformerBlock(int index, ModelConfig config, RopeTable rope, Linear[] linears, float[] attentionNorm,
+                     float[] ffnNorm) {
+        this.index = index;
+        this.config = config;
+        this.rope = rope;
+        this.linears = linears.clone();
+        for (LinearRole role : LinearRole.values()) {
+            checkLinear(role, linears[role.ordinal()]);
+        }
+        this.attentionNorm = checkNorm(attentionNorm);
+        this.ffnNorm = checkNorm(ffnNorm);
+    }
+
+    /**
+     * Runs the block in place on one sequence: {@code x} enters as the block input and leaves as its
+     * output.
+     *
+     * @param x         {@code (L, hidden)} residual stream, updated in place
+     * @param positions absolute position of each row (0..L−1 for a full pass)
+     * @param observer  sees each linear group's input
+     */
+    void forwardInPlace(float[] x, int[] positions, ActivationObserver observer) {
+        int L = positions.length;
+        int dim = config.hidden();
+        float eps = (float) config.rmsEps();
+        float[] xb = new float[L * dim];  // (L, hidden) normed input of a sub-layer
+        // attention rmsnorm
+        ElementOps.rmsNorm(xb, x, attentionNorm, L, dim, eps);
+        observer.onGroupInput(GroupRole.QKV, xb, L);
+        float[] attOut = attention(xb, positions, observer); // (L, hidden)
+        // residual connection back into x
+        ElementOps.add(x, attOut, L * dim);
+        // ffn rmsnorm
+        ElementOps.rmsNorm(xb, x, ffnNorm, L, dim, eps);
+        observer.onGroupInput(GroupRole.GATE_UP, xb, L);
+        float[] ffnOut = mlp(xb, L, observer); // (L, hidden)
+        // residual connection back into x
+        ElementOps.add(x, ffnOut, L * dim);
+    }
+
+    /** The attention sub-layer from its normed input: q/k/v, RoPE, attention, output projection. */
+    private float[] attention(float[] xb, int[] positions, ActivationObserver observer) {
+        int L = positions.length;
+        float[] q = new float[L * LayerShapes.qDim(config)];    // (L, n_heads·head_dim)
+        float[] k = new float[L * config.kvDim()];   // (L, n_kv_heads·head_dim)
+        float[] v = new float[L * config.kvDim()];   // (L, n_kv_heads·head_dim)
+        // qkv projections
+        linear(LinearRole.Q).forward(xb, L, q);
+        linear(LinearRole.K).forward(xb, L, k);
+        linear(LinearRole.V).forward(xb, L, v);
+        // RoPE on q and k (rotate-half, float32)
+        rope.rotate(q, L, config.heads(), positions);
+        rope.rotate(k, L, config.kvHeads(), positions);
+        // multi-head attention over all positions (bidirectional)
+        float[] att = new float[L * LayerShapes.qDim(config)];  // (L, n_heads·head_dim) concatenated head outputs
+        Attention.attend(q, L, k, v, L, config.heads(), config.kvHeads(), config.headDim(), att);
+        observer.onGroupInput(GroupRole.O, att, L);
+        // output projection
+        float[] out = new float[L * config.hidden()]; // (L, hidden)
+        linear(LinearRole.O).forward(att, L, out);
+        return out;
+    }
+
+    /** The MLP sub-layer from its normed input: {@code down(silu(gate(x)) ⊙ up(x))}. */
+    private float[] mlp(float[] xb, int L, ActivationObserver observer) {
+        float[] hb = new float[L * config.intermediate()];  // (L, hidden_dim) gate branch, then SwiGLU output
+        float[] hb2 = new float[L * config.intermediate()]; // (L, hidden_dim) up branch
+        // gate (w1) and up (w3) projections
+        linear(LinearRole.GATE).forward(xb, L, hb);
+        linear(LinearRole.UP).forward(xb, L, hb2);
+        // SwiGLU non-linearity: silu(gate) ⊙ up
+        ElementOps.swiglu(hb, hb2, L * config.intermediate());
+        observer.onGroupInput(GroupRole.DOWN, hb, L);
+        // down projection (w2)
+        float[] out = new float[L * config.hidden()]; // (L, hidden)
+        linear(LinearRole.DOWN).forward(hb, L, out);
+        return out;
+    }
+
+    @Override
+    public int index() {
+        return index;
+    }
+
+    @Override
+    public List<LinearGroup> groups() {
+        return LinearGroup.llamaStyle();
+    }
+
+    @Override
+    public Linear linear(LinearRole role) {
+        return linears[role.ordinal()];
+    }
+
+    @Override
+    public void setLinear(LinearRole role, Linear linear) {
+        checkLinear(role, linear);
+        linears[role.ordinal()] = linear;
+    }
+
+    @Override
+    public String name(LinearRole role) {
+        return TensorNames.of(config.architecture()).linear(index, role);
+    }
+
+    @Override
+    public float[] normWeight(NormRole role) {
+        return (role == NormRole.ATTENTION ? attentionNorm : ffnNorm).clone();
+    }
+
+    @Override
+    public void setNormWeight(NormRole role, float[] weight) {
+        float[] copy = checkNorm(weight).clone();
+        if (role == NormRole.ATTENTION) {
+            attentionNorm = copy;
+        } else {
+            ffnNorm = copy;
+        }
+    }
+
+    @Override
+    public float[] forward(float[] x, int tokens, ActivationObserver observer) {
+        checkRows(x, tokens, config.hidden(), "x");
+        float[] h = java.util.Arrays.copyOf(x, tokens * config.hidden());
+        forwardInPlace(h, positions(tokens), observer);
+        return h;
+    }
+
+    @Override
+    public float[] subLayerForward(GroupRole role, float[] groupInput, int tokens) {
+        return switch (role) {
+            case QKV -> {
+                checkRows(groupInput, tokens, config.hidden(), "QKV input");
+                yield attention(groupInput, positions(tokens), ActivationObserver.NONE);
+            }
+            case O -> project(LinearRole.O, groupInput, tokens);
+            case GATE_UP -> {
+                checkRows(groupInput, tokens, config.hidden(), "GATE_UP input");
+                yield mlp(groupInput, tokens, ActivationObserver.NONE);
+            }
+            case DOWN -> project(LinearRole.DOWN, groupInput, tokens);
+        };
+    }
+
+    private float[] project(LinearRole role, float[] in, int tokens) {
+        Linear l = linear(role);
+        checkRows(in, tokens, l.inFeatures(), role + " input");
+        float[] out = new float[tokens * l.outFeatures()];
+        l.forward(in, tokens, out);
+        return out;
+    }
+
+    static int[] positions(int tokens) {
+        if (tokens <= 0) {
+            throw new IllegalArgumentException("tokens must be positive, got " + tokens);
+        }
+        int[] p = new int[tokens];
+        for (int i = 0; i < tokens; i++) {
+            p[i] = i;
+        }
+        return p;
+    }
+
+    private static void checkRows(float[] x, int tokens, int width, String what) {
+        if (tokens <= 0 || x.length < (long) tokens * width) {
+            throw new IllegalArgumentException(what + " has " + x.length + " values, expected tokens*width = "
+                    + tokens + "*" + width);
+        }
+    }
+
+    private void checkLinear(LinearRole role, Linear l) {
+        if (l == null) {
+            throw new IllegalArgumentException("block " + index + ": no linear for " + role);
+        }
+        if (l.inFeatures() != LayerShapes.in(config, role) || l.outFeatures() != LayerShapes.out(config, role)) {
+            throw new IllegalArgumentException("block " + index + " " + role + ": expected " + LayerShapes.out(config, role)
+                    + "x" + LayerShapes.in(config, role) + ", got " + l.outFeatures() + "x" + l.inFeatures());
+        }
+    }
+
+    private float[] checkNorm(float[] w) {
+        if (w == null || w.length != config.hidden()) {
+            throw new IllegalArgumentException("block " + index + ": norm weight must have " + config.hidden()
+                    + " values, got " + (w == null ? "null" : w.length));
+        }
+        return w;
+    }
+}
