@@ -1,5 +1,9 @@
 package io.github.dllmquant.runtime.model;
 
+import io.github.dllmquant.core.concurrent.Parallel;
+import io.github.dllmquant.core.kernels.ElementwiseKernels;
+import io.github.dllmquant.core.kernels.KernelProvider;
+
 /**
  * Multi-head scaled dot-product attention without a causal mask (every query attends to every key),
  * with grouped-query sharing: query head {@code h} reads key/value head {@code h / (heads/kvHeads)}.
@@ -30,7 +34,8 @@ final class Attention {
         int qWidth = heads * headDim;
         int kvWidth = kvHeads * headDim;
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        Parallel.forEach(heads, h -> {
+        ElementwiseKernels ops = KernelProvider.elementwise(); // vectorised; the caller checked the shapes
+        Parallel.forRange(heads, h -> {
             int kvOffset = (h / group) * headDim;
             // this head's keys and values, gathered contiguous (keys, headDim)
             float[] kh = gather(k, keys, kvWidth, kvOffset, headDim);
@@ -42,14 +47,14 @@ final class Attention {
                 System.arraycopy(q, t * qWidth + h * headDim, qh, 0, headDim);
                 // attention scores q·kᵀ / sqrt(head_dim)
                 for (int s = 0; s < keys; s++) {
-                    att[s] = ElementOps.dot(qh, 0, kh, s * headDim, headDim) * scale;
+                    att[s] = ops.dot(qh, 0, kh, s * headDim, headDim) * scale;
                 }
                 // softmax over all keys (bidirectional: no mask)
-                ElementOps.softmax(att, 0, keys);
+                ops.softmax(att, 0, keys);
                 // weighted sum of the values
                 java.util.Arrays.fill(acc, 0f);
                 for (int s = 0; s < keys; s++) {
-                    ElementOps.axpy(att[s], vh, s * headDim, acc, 0, headDim);
+                    ops.axpy(att[s], vh, s * headDim, acc, 0, headDim);
                 }
                 System.arraycopy(acc, 0, out, t * qWidth + h * headDim, headDim);
             }

@@ -1,5 +1,6 @@
 package io.github.dllmquant.runtime.model;
 
+import io.github.dllmquant.core.kernels.RopeTable;
 import io.github.dllmquant.core.linear.DenseLinear;
 import io.github.dllmquant.core.linear.Linear;
 import io.github.dllmquant.core.progress.Progress;
@@ -123,7 +124,7 @@ final class CheckpointLoader {
         };
         EmbeddingTable embedding = reader.embedding(names.embedding(), config.embeddingSize(), config.hidden());
         step.run();
-        RopeTable rope = new RopeTable(config.headDim(), config.ropeTheta(), config.maxSequenceLength());
+        RopeTable rope = RopeTable.of(config.headDim(), config.maxSequenceLength(), config.ropeTheta());
         TransformerBlock[] blocks = new TransformerBlock[config.layers()];
         for (int b = 0; b < blocks.length; b++) {
             Linear[] linears = new Linear[LinearRole.values().length];

@@ -1,5 +1,7 @@
 package io.github.dllmquant.runtime.model;
 
+import io.github.dllmquant.core.kernels.Kernels;
+import io.github.dllmquant.core.kernels.RopeTable;
 import io.github.dllmquant.core.linear.Linear;
 import io.github.dllmquant.core.spi.ActivationObserver;
 import io.github.dllmquant.core.spi.ModelDims;
@@ -74,6 +76,15 @@ public final class DiffusionLm implements QuantizableModel, AutoCloseable {
         return RandomWeights.build(config, seed);
     }
 
+    /**
+     * The LLaDA-shaped benchmark geometry of about 1 B parameters: {@code d_model} 2048, 16 layers, 16
+     * heads of 128, MLP 5632, vocabulary 1024 (small, so the LM head does not dominate). Build it with
+     * {@link #random}; F32 weights take about 3.3 GB of heap.
+     */
+    public static ModelConfig benchmarkConfig1B() {
+        return RandomWeights.lladaBenchmarkConfig();
+    }
+
     /** The model's config. */
     public ModelConfig config() {
         return config;
@@ -110,22 +121,18 @@ public final class DiffusionLm implements QuantizableModel, AutoCloseable {
             wte.copyRow(ids[t], x, t * dim);
         }
         // the blocks: bidirectional attention and SwiGLU MLP, each added into x
-        int[] positions = TransformerBlock.positions(L);
         for (TransformerBlock block : blocks) {
-            block.forwardInPlace(x, positions, ActivationObserver.NONE);
+            block.forwardInPlace(x, L, ActivationObserver.NONE);
         }
         // final rmsnorm
-        ElementOps.rmsNorm(x, x, ln, L, dim, (float) config.rmsEps());
+        Kernels.rmsNorm(x, ln, (float) config.rmsEps(), x, L, dim);
         // classifier into logits
         int vocab = head.outFeatures();
         float[] logits = new float[L * vocab]; // (L, vocab)
         head.forward(x, L, logits);
         // LLaDA scale_logits: multiply by 1/sqrt(d_model)
         if (config.scaleLogits()) {
-            float s = (float) (1.0 / Math.sqrt(dim));
-            for (int i = 0; i < logits.length; i++) {
-                logits[i] *= s;
-            }
+            Kernels.scale(logits, 0, logits.length, (float) (1.0 / Math.sqrt(dim)));
         }
         return logits;
     }
@@ -162,9 +169,9 @@ public final class DiffusionLm implements QuantizableModel, AutoCloseable {
         if (ids == null || ids.length == 0) {
             throw new IllegalArgumentException("ids must not be empty");
         }
-        if (ids.length > rope.maxPositions()) {
+        if (ids.length > rope.positions()) {
             throw new IllegalArgumentException("sequence of " + ids.length + " tokens exceeds max_sequence_length "
-                    + rope.maxPositions());
+                    + rope.positions());
         }
         int rows = embedding.rows();
         for (int i = 0; i < ids.length; i++) {

@@ -32,7 +32,7 @@ sealed interface EmbeddingTable {
 
     /** A table over a heap array {@code [rows, hidden]}, not copied. */
     record F32(float[] table, int rows, int hidden) implements EmbeddingTable {
-        F32 {
+        public F32 {
             if (table.length != (long) rows * hidden) {
                 throw new IllegalArgumentException("embedding table has " + table.length + " values, expected "
                         + rows + "*" + hidden);
@@ -55,7 +55,7 @@ sealed interface EmbeddingTable {
         private static final ValueLayout.OfShort BF16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(
                 java.nio.ByteOrder.LITTLE_ENDIAN);
 
-        Bf16 {
+        public Bf16 {
             if (data.byteSize() != 2L * rows * hidden) {
                 throw new IllegalArgumentException("BF16 embedding has " + data.byteSize() + " bytes, expected "
                         + rows + "*" + hidden + "*2");

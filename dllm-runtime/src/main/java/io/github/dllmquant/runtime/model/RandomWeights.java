@@ -1,5 +1,6 @@
 package io.github.dllmquant.runtime.model;
 
+import io.github.dllmquant.core.kernels.RopeTable;
 import io.github.dllmquant.core.linear.DenseLinear;
 import io.github.dllmquant.core.linear.Linear;
 import io.github.dllmquant.core.spi.LinearRole;
@@ -24,7 +25,7 @@ final class RandomWeights {
         java.util.function.Supplier<SplittableRandom> next = () -> new SplittableRandom(seed * 1_000_003L + stream[0]++);
         EmbeddingTable embedding = new EmbeddingTable.F32(
                 uniform(next.get(), config.embeddingSize() * config.hidden(), 1f), config.embeddingSize(), config.hidden());
-        RopeTable rope = new RopeTable(config.headDim(), config.ropeTheta(), config.maxSequenceLength());
+        RopeTable rope = RopeTable.of(config.headDim(), config.maxSequenceLength(), config.ropeTheta());
         TransformerBlock[] blocks = new TransformerBlock[config.layers()];
         for (int b = 0; b < blocks.length; b++) {
             Linear[] linears = new Linear[LinearRole.values().length];

@@ -1,5 +1,7 @@
 package io.github.dllmquant.runtime.model;
 
+import io.github.dllmquant.core.kernels.Kernels;
+import io.github.dllmquant.core.kernels.RopeTable;
 import io.github.dllmquant.core.linear.Linear;
 import io.github.dllmquant.core.spi.ActivationObserver;
 import io.github.dllmquant.core.spi.GroupRole;
@@ -46,32 +48,30 @@ public final class TransformerBlock implements QuantizableBlock {
      * Runs the block in place on one sequence: {@code x} enters as the block input and leaves as its
      * output.
      *
-     * @param x         {@code (L, hidden)} residual stream, updated in place
-     * @param positions absolute position of each row (0..L−1 for a full pass)
-     * @param observer  sees each linear group's input
+     * @param x        {@code (L, hidden)} residual stream, updated in place
+     * @param L        sequence length (positions 0..L−1)
+     * @param observer sees each linear group's input
      */
-    void forwardInPlace(float[] x, int[] positions, ActivationObserver observer) {
-        int L = positions.length;
+    void forwardInPlace(float[] x, int L, ActivationObserver observer) {
         int dim = config.hidden();
         float eps = (float) config.rmsEps();
         float[] xb = new float[L * dim];  // (L, hidden) normed input of a sub-layer
         // attention rmsnorm
-        ElementOps.rmsNorm(xb, x, attentionNorm, L, dim, eps);
+        Kernels.rmsNorm(x, attentionNorm, eps, xb, L, dim);
         observer.onGroupInput(GroupRole.QKV, xb, L);
-        float[] attOut = attention(xb, positions, observer); // (L, hidden)
+        float[] attOut = attention(xb, L, observer); // (L, hidden)
         // residual connection back into x
-        ElementOps.add(x, attOut, L * dim);
+        Kernels.axpy(1f, attOut, 0, x, 0, L * dim);
         // ffn rmsnorm
-        ElementOps.rmsNorm(xb, x, ffnNorm, L, dim, eps);
+        Kernels.rmsNorm(x, ffnNorm, eps, xb, L, dim);
         observer.onGroupInput(GroupRole.GATE_UP, xb, L);
         float[] ffnOut = mlp(xb, L, observer); // (L, hidden)
         // residual connection back into x
-        ElementOps.add(x, ffnOut, L * dim);
+        Kernels.axpy(1f, ffnOut, 0, x, 0, L * dim);
     }
 
     /** The attention sub-layer from its normed input: q/k/v, RoPE, attention, output projection. */
-    private float[] attention(float[] xb, int[] positions, ActivationObserver observer) {
-        int L = positions.length;
+    private float[] attention(float[] xb, int L, ActivationObserver observer) {
         float[] q = new float[L * LayerShapes.qDim(config)];    // (L, n_heads·head_dim)
         float[] k = new float[L * config.kvDim()];   // (L, n_kv_heads·head_dim)
         float[] v = new float[L * config.kvDim()];   // (L, n_kv_heads·head_dim)
@@ -80,8 +80,8 @@ public final class TransformerBlock implements QuantizableBlock {
         linear(LinearRole.K).forward(xb, L, k);
         linear(LinearRole.V).forward(xb, L, v);
         // RoPE on q and k (rotate-half, float32)
-        rope.rotate(q, L, config.heads(), positions);
-        rope.rotate(k, L, config.kvHeads(), positions);
+        Kernels.rope(q, L, config.heads(), 0, rope);
+        Kernels.rope(k, L, config.kvHeads(), 0, rope);
         // multi-head attention over all positions (bidirectional)
         float[] att = new float[L * LayerShapes.qDim(config)];  // (L, n_heads·head_dim) concatenated head outputs
         Attention.attend(q, L, k, v, L, config.heads(), config.kvHeads(), config.headDim(), att);
@@ -100,7 +100,7 @@ public final class TransformerBlock implements QuantizableBlock {
         linear(LinearRole.GATE).forward(xb, L, hb);
         linear(LinearRole.UP).forward(xb, L, hb2);
         // SwiGLU non-linearity: silu(gate) ⊙ up
-        ElementOps.swiglu(hb, hb2, L * config.intermediate());
+        Kernels.swiglu(hb, hb2, hb, L * config.intermediate());
         observer.onGroupInput(GroupRole.DOWN, hb, L);
         // down projection (w2)
         float[] out = new float[L * config.hidden()]; // (L, hidden)
@@ -153,7 +153,7 @@ public final class TransformerBlock implements QuantizableBlock {
     public float[] forward(float[] x, int tokens, ActivationObserver observer) {
         checkRows(x, tokens, config.hidden(), "x");
         float[] h = java.util.Arrays.copyOf(x, tokens * config.hidden());
-        forwardInPlace(h, positions(tokens), observer);
+        forwardInPlace(h, tokens, observer);
         return h;
     }
 
@@ -162,7 +162,7 @@ public final class TransformerBlock implements QuantizableBlock {
         return switch (role) {
             case QKV -> {
                 checkRows(groupInput, tokens, config.hidden(), "QKV input");
-                yield attention(groupInput, positions(tokens), ActivationObserver.NONE);
+                yield attention(groupInput, tokens, ActivationObserver.NONE);
             }
             case O -> project(LinearRole.O, groupInput, tokens);
             case GATE_UP -> {
@@ -179,17 +179,6 @@ public final class TransformerBlock implements QuantizableBlock {
         float[] out = new float[tokens * l.outFeatures()];
         l.forward(in, tokens, out);
         return out;
-    }
-
-    static int[] positions(int tokens) {
-        if (tokens <= 0) {
-            throw new IllegalArgumentException("tokens must be positive, got " + tokens);
-        }
-        int[] p = new int[tokens];
-        for (int i = 0; i < tokens; i++) {
-            p[i] = i;
-        }
-        return p;
     }
 
     private static void checkRows(float[] x, int tokens, int width, String what) {
