@@ -83,8 +83,12 @@ public record QuantizedWeight(int out, int in, int bits, int groupSize, boolean 
         return w;
     }
 
-    /** Bytes of the packed form: codes at {@code bits} per value plus F32 scales and zeros. */
+    /**
+     * Bytes of the stored form ({@code core.format.QuantizedTensors}): each row's codes packed at
+     * {@code bits} per value ({@link PackedCodes}, rows padded to whole bytes), one F32 scale and one
+     * U8 zero point per group. W4 g128: {@code 0.5 + 5/128} bytes per weight = 0.135× F32.
+     */
     public long packedBytes() {
-        return ((long) out * in * bits + 7) / 8 + 8L * out * groups();
+        return (long) out * PackedCodes.packedSize(in, bits) + 5L * out * groups();
     }
 }
