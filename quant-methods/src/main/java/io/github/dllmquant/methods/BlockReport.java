@@ -22,7 +22,13 @@ public record BlockReport(int block, List<LayerReport> layers, long millis) {
      * @param format the resulting {@link io.github.dllmquant.core.linear.Linear#format()}
      * @param loss   the method's own loss (GPTQ: {@code Σ (w − q)²/d²/2}; others: output MSE), or NaN
      * @param note   fallbacks or adjustments that fired (for example raised damping), or empty
+     * @param millis wall time spent on this layer, or -1 when not measured
      */
-    public record LayerReport(String name, String format, double loss, String note) {
+    public record LayerReport(String name, String format, double loss, String note, long millis) {
+
+        /** Without a time. */
+        public LayerReport(String name, String format, double loss, String note) {
+            this(name, format, loss, note, -1);
+        }
     }
 }

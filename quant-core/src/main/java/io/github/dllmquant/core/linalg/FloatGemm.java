@@ -1,0 +1,157 @@
+package io.github.dllmquant.core.linalg;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.stream.IntStream;
+
+/**
+ * {@code C += alpha · A · Bᵀ} on row-major float sub-matrices, accumulated in float: the product GPTQ
+ * needs for its Hessians ({@code Xᵀ·X} as rows of {@code Xᵀ} against rows of {@code Xᵀ}) and its lazy batch
+ * updates. Same structure as {@link DoubleGemm}; every entry is a dot product of a row of {@code A} with a
+ * row of {@code B}. {@link #multiplyTransposed} is the Panama implementation, multi-threaded over
+ * row tiles; {@link #multiplyTransposedScalar} is its readable specification, which the tests compare
+ * against.
+ */
+public final class FloatGemm {
+
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    /** Rows of C per parallel task. */
+    private static final int ROW_TILE = 32;
+    /** Below this many multiply-adds a single thread is faster than forking. */
+    private static final long PARALLEL_THRESHOLD = 1L << 20;
+
+    private FloatGemm() {
+    }
+
+    /**
+     * A row-major sub-matrix view: element {@code (i, j)} is {@code data[offset + i·stride + j]}.
+     *
+     * @param data   backing array
+     * @param offset index of element (0, 0)
+     * @param stride distance between rows
+     */
+    public record View(float[] data, int offset, int stride) {
+
+        /** Index of element {@code (i, j)}. */
+        public int at(int i, int j) {
+            return offset + i * stride + j;
+        }
+    }
+
+    /**
+     * Scalar specification: {@code C[i][j] += alpha · Σ_{k<depth} A[i][k]·B[j][k]} for {@code i < m},
+     * {@code j < n}; with {@code lowerOnly} only {@code j <= i} is touched (symmetric rank-k update of
+     * a diagonal tile, {@code A} and {@code B} the same rows).
+     */
+    public static void multiplyTransposedScalar(int m, int n, int depth, float alpha, View a, View b, View c,
+                                                boolean lowerOnly) {
+        for (int i = 0; i < m; i++) {
+            int jEnd = lowerOnly ? Math.min(n, i + 1) : n;
+            for (int j = 0; j < jEnd; j++) {
+                float acc = 0;
+                for (int k = 0; k < depth; k++) {
+                    acc += a.data()[a.at(i, k)] * b.data()[b.at(j, k)];
+                }
+                c.data()[c.at(i, j)] += alpha * acc;
+            }
+        }
+    }
+
+    /** The Panama twin of {@link #multiplyTransposedScalar}, parallel over tiles of rows of {@code C}. */
+    public static void multiplyTransposed(int m, int n, int depth, float alpha, View a, View b, View c,
+                                          boolean lowerOnly) {
+        if (m <= 0 || n <= 0 || depth <= 0) {
+            return;
+        }
+        int tiles = (m + ROW_TILE - 1) / ROW_TILE;
+        IntStream range = IntStream.range(0, tiles);
+        if ((long) m * n * depth > PARALLEL_THRESHOLD && tiles > 1) {
+            range = range.parallel();
+        }
+        range.forEach(t -> {
+            int i0 = t * ROW_TILE;
+            int i1 = Math.min(m, i0 + ROW_TILE);
+            tile(i0, i1, n, depth, alpha, a, b, c, lowerOnly);
+        });
+    }
+
+    /** Rows {@code [i0, i1)} of C, two rows of A against two rows of B at a time (four accumulators). */
+    private static void tile(int i0, int i1, int n, int depth, float alpha, View a, View b, View c, boolean lowerOnly) {
+        float[] ad = a.data();
+        float[] bd = b.data();
+        float[] cd = c.data();
+        int vecEnd = SPECIES.loopBound(depth);
+        int i = i0;
+        for (; i + 1 < i1; i += 2) {
+            int a0 = a.at(i, 0);
+            int a1 = a.at(i + 1, 0);
+            int jEnd = lowerOnly ? Math.min(n, i + 2) : n;
+            int j = 0;
+            for (; j + 1 < jEnd; j += 2) {
+                int b0 = b.at(j, 0);
+                int b1 = b.at(j + 1, 0);
+                FloatVector s00 = FloatVector.zero(SPECIES);
+                FloatVector s01 = FloatVector.zero(SPECIES);
+                FloatVector s10 = FloatVector.zero(SPECIES);
+                FloatVector s11 = FloatVector.zero(SPECIES);
+                int k = 0;
+                for (; k < vecEnd; k += SPECIES.length()) {
+                    FloatVector x0 = FloatVector.fromArray(SPECIES, ad, a0 + k);
+                    FloatVector x1 = FloatVector.fromArray(SPECIES, ad, a1 + k);
+                    FloatVector y0 = FloatVector.fromArray(SPECIES, bd, b0 + k);
+                    FloatVector y1 = FloatVector.fromArray(SPECIES, bd, b1 + k);
+                    s00 = x0.fma(y0, s00);
+                    s01 = x0.fma(y1, s01);
+                    s10 = x1.fma(y0, s10);
+                    s11 = x1.fma(y1, s11);
+                }
+                float d00 = s00.reduceLanes(VectorOperators.ADD);
+                float d01 = s01.reduceLanes(VectorOperators.ADD);
+                float d10 = s10.reduceLanes(VectorOperators.ADD);
+                float d11 = s11.reduceLanes(VectorOperators.ADD);
+                for (; k < depth; k++) {
+                    d00 += ad[a0 + k] * bd[b0 + k];
+                    d01 += ad[a0 + k] * bd[b1 + k];
+                    d10 += ad[a1 + k] * bd[b0 + k];
+                    d11 += ad[a1 + k] * bd[b1 + k];
+                }
+                cd[c.at(i, j)] += alpha * d00;
+                if (!lowerOnly || j + 1 <= i) {
+                    cd[c.at(i, j + 1)] += alpha * d01;
+                }
+                cd[c.at(i + 1, j)] += alpha * d10;
+                cd[c.at(i + 1, j + 1)] += alpha * d11;
+            }
+            for (; j < jEnd; j++) {
+                // odd column left over: rows i and i+1 against row j alone
+                if (!lowerOnly || j <= i) {
+                    cd[c.at(i, j)] += alpha * dot(ad, a0, bd, b.at(j, 0), depth);
+                }
+                cd[c.at(i + 1, j)] += alpha * dot(ad, a1, bd, b.at(j, 0), depth);
+            }
+        }
+        for (; i < i1; i++) {
+            int jEnd = lowerOnly ? Math.min(n, i + 1) : n;
+            for (int j = 0; j < jEnd; j++) {
+                cd[c.at(i, j)] += alpha * dot(ad, a.at(i, 0), bd, b.at(j, 0), depth);
+            }
+        }
+    }
+
+    /** Vectorised dot product of two contiguous runs. */
+    static float dot(float[] x, int xOff, float[] y, int yOff, int length) {
+        int vecEnd = SPECIES.loopBound(length);
+        FloatVector acc = FloatVector.zero(SPECIES);
+        int k = 0;
+        for (; k < vecEnd; k += SPECIES.length()) {
+            acc = FloatVector.fromArray(SPECIES, x, xOff + k).fma(FloatVector.fromArray(SPECIES, y, yOff + k), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; k < length; k++) {
+            s += x[xOff + k] * y[yOff + k];
+        }
+        return s;
+    }
+}

@@ -1,0 +1,323 @@
+package io.github.dllmquant.methods.gptq;
+
+import io.github.dllmquant.core.linalg.NotPositiveDefiniteException;
+import io.github.dllmquant.core.linalg.SymmetricMatrices;
+import io.github.dllmquant.core.quant.QuantizedWeight;
+import io.github.dllmquant.core.quant.WeightQuantizer;
+import io.github.dllmquant.methods.WeightGrid;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.stream.IntStream;
+
+/**
+ * GPTQ: accurate post-training quantization by approximate second-order error compensation
+ * (Frantar et al., 2022, Algorithm 1; IST-DASLab/gptq {@code fasterquant}; ptq-methods.md §4).
+ *
+ * <p>{@link #quantize} is the per-linear pure function {@code (W, H, settings) → GptqResult}; the walk
+ * over a model lives in {@link GptqMethod}. Every output row is processed independently (the params, the
+ * quantization and both updates only touch that row), so rows are split over threads and the result
+ * does not depend on the thread count.
+ */
+public final class Gptq {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Gptq.class);
+    /** Output rows per parallel task: U is streamed once per task, so tasks are kept large. */
+    private static final int ROWS_PER_TASK = 64;
+    /** Columns per tile of the lazy batch update, so a task's rows of W stay in cache. */
+    private static final int UPDATE_TILE = 512;
+
+    private Gptq() {
+    }
+
+    /**
+     * Quantizes one linear.
+     *
+     * @param weight   {@code W [out, in]} row-major, not modified
+     * @param hessian  {@code H [in, in]} (e.g. from {@link HessianAccumulator}), not modified
+     * @param settings grid and GPTQ knobs
+     * @return codes, params, permutation, {@code g_idx} and loss
+     */
+    public static GptqResult quantize(float[] weight, int out, int in, float[] hessian, GptqSettings settings) {
+        if (weight.length != (long) out * in) {
+            throw new IllegalArgumentException("weight has " + weight.length + " values, expected out*in = " + out + "*" + in);
+        }
+        if (hessian.length != (long) in * in) {
+            throw new IllegalArgumentException("hessian has " + hessian.length + " values, expected in*in = " + in + "*" + in);
+        }
+        WeightQuantizer grid = settings.weights();
+        boolean perChannel = grid.groupSize() == -1;
+        int g = grid.effectiveGroupSize(in);
+        if (in % g != 0) {
+            throw new IllegalArgumentException("group size " + g + " does not divide in = " + in);
+        }
+        int groups = in / g;
+        float[] W = weight.clone();
+
+        // (1) per channel: params once, from the original W, before the dead columns are zeroed
+        float[] scales = new float[out * groups];
+        float[] zeros = new float[out * groups];
+        if (perChannel) {
+            for (int r = 0; r < out; r++) {
+                WeightGrid.Params p = WeightGrid.find(W, r * in, in, grid);
+                scales[r] = p.scale();
+                zeros[r] = p.zero();
+            }
+        }
+        // (2) dead columns: diag H == 0 → H[j][j] = 1, W[:, j] = 0
+        boolean[] dead = new boolean[in];
+        for (int j = 0; j < in; j++) {
+            if (hessian[j * in + j] == 0f) {
+                dead[j] = true;
+                for (int r = 0; r < out; r++) {
+                    W[r * in + j] = 0f;
+                }
+            }
+        }
+        // (3) static groups: all params now, original column order
+        boolean staticGroups = settings.staticGroups() && !perChannel;
+        if (staticGroups) {
+            for (int r = 0; r < out; r++) {
+                for (int k = 0; k < groups; k++) {
+                    WeightGrid.Params p = WeightGrid.find(W, r * in + k * g, g, grid);
+                    scales[r * groups + k] = p.scale();
+                    zeros[r * groups + k] = p.zero();
+                }
+            }
+        }
+        // (4) act-order: perm = argsort(diag H, descending), ties by index
+        int[] perm = IntStream.range(0, in).toArray();
+        if (settings.actOrder()) {
+            perm = IntStream.range(0, in).boxed()
+                    .sorted((a, b) -> {
+                        int c = Float.compare(diag(hessian, in, b, dead), diag(hessian, in, a, dead));
+                        return c != 0 ? c : Integer.compare(a, b);
+                    })
+                    .mapToInt(Integer::intValue).toArray();
+            W = permuteColumns(W, out, in, perm);
+        }
+        // (5)+(6) damping and Hinv = chol(H⁻¹)ᵀ, raising the damping while it fails, then RTN
+        double percdamp = settings.percdamp();
+        float[] Hinv = null;
+        StringBuilder note = new StringBuilder();
+        while (Hinv == null) {
+            double[] H = dampedHessian(hessian, in, dead, perm, percdamp);
+            try {
+                SymmetricMatrices.upperCholeskyOfInverseInPlace(H, in);
+                Hinv = toFloat(H);
+            } catch (NotPositiveDefiniteException e) {
+                double next = percdamp + settings.dampIncrement();
+                if (next >= 1) {
+                    note.append(note.isEmpty() ? "" : "; ").append("Cholesky failed up to percdamp ")
+                            .append(String.format("%.3f", percdamp)).append(": RTN fallback");
+                    percdamp = Double.NaN;
+                    break;
+                }
+                LOG.debug("Cholesky failed at percdamp {} (pivot {}), retrying with {}", percdamp, e.pivot(), next);
+                percdamp = next;
+            }
+        }
+        if (!Double.isNaN(percdamp) && percdamp != settings.percdamp()) {
+            note.append("percdamp raised to ").append(String.format("%.3f", percdamp));
+        }
+
+        // the sweep, one task per tile of rows
+        byte[] Q = new byte[out * in];
+        double[] rowLoss = new double[out];
+        sweepAllRows(W, Hinv, Q, scales, zeros, rowLoss, out, in, g, grid, settings.blockSize(), perChannel,
+                staticGroups, perm);
+        double loss = 0;
+        for (double l : rowLoss) {
+            loss += l;
+        }
+
+        // outputs: un-permute unless dynamic groups made g_idx non-trivial
+        int[] gIdx = new int[in];
+        boolean columnsPermuted = settings.actOrder() && !staticGroups && !perChannel;
+        if (columnsPermuted) {
+            for (int p = 0; p < in; p++) {
+                gIdx[perm[p]] = p / g;
+            }
+        } else {
+            for (int j = 0; j < in; j++) {
+                gIdx[j] = j / g;
+            }
+        }
+        byte[] codes = settings.actOrder() && !columnsPermuted ? unpermuteColumns(Q, out, in, perm) : Q;
+        QuantizedWeight q = new QuantizedWeight(out, in, grid.bits(), g, grid.symmetric(), codes, scales, zeros);
+        return new GptqResult(q, perm, columnsPermuted, gIdx, loss, percdamp, note.toString());
+    }
+
+    private static void sweepAllRows(float[] W, float[] Hinv, byte[] Q, float[] scales, float[] zeros, double[] rowLoss,
+                                     int out, int in, int g, WeightQuantizer grid, int B, boolean perChannel,
+                                     boolean staticGroups, int[] perm) {
+        int maxq = WeightGrid.maxq(grid.bits());
+        int tasks = (out + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
+        IntStream.range(0, tasks).parallel().forEach(t -> {
+            int r0 = t * ROWS_PER_TASK;
+            int r1 = Math.min(out, r0 + ROWS_PER_TASK);
+            sweep(W, Hinv, Q, scales, zeros, rowLoss, r0, r1, in, g, grid, maxq, B, perChannel, staticGroups, perm);
+        });
+    }
+
+    /**
+     * Algorithm 1 on rows {@code [r0, r1)}: lazy batches of {@code B} columns, each column quantized and
+     * its error spread over the later columns of the batch, then over all later columns at once.
+     * <pre>
+     *   for i1 in 0, B, 2B, ...:  i2 = min(i1 + B, in)
+     *       W1 = W[:, i1:i2];  Err1 = 0
+     *       for i in 0 .. i2-i1:
+     *           w = W1[:, i];  d = Hinv[i1+i, i1+i]
+     *           q = quantize(w)                          (params refreshed at group starts, from W)
+     *           Losses1[:, i] = (w − q)² / d² / 2
+     *           err1 = (w − q) / d
+     *           W1[:, i:] −= err1 ⊗ Hinv[i1+i, i1+i : i2]
+     *           Err1[:, i] = err1
+     *       W[:, i2:] −= Err1 · Hinv[i1:i2, i2:]
+     * </pre>
+     */
+    private static void sweep(float[] W, float[] Hinv, byte[] Q, float[] scales, float[] zeros, double[] rowLoss,
+                              int r0, int r1, int in, int g, WeightQuantizer grid, int maxq, int B,
+                              boolean perChannel, boolean staticGroups, int[] perm) {
+        int rows = r1 - r0;
+        int groups = in / g;
+        float[] W1 = new float[rows * B];
+        float[] Err1 = new float[rows * B];
+        float[] scale = new float[rows];
+        float[] zero = new float[rows];
+        for (int i1 = 0; i1 < in; i1 += B) {
+            int i2 = Math.min(i1 + B, in);
+            int count = i2 - i1;
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(W, (r0 + r) * in + i1, W1, r * B, count);
+            }
+            for (int i = 0; i < count; i++) {
+                int j = i1 + i;
+                for (int r = 0; r < rows; r++) {
+                    int row = r0 + r;
+                    if (perChannel) {
+                        scale[r] = scales[row];
+                        zero[r] = zeros[row];
+                    } else if (staticGroups) {
+                        int k = row * groups + perm[j] / g;
+                        scale[r] = scales[k];
+                        zero[r] = zeros[k];
+                    } else if (j % g == 0) {
+                        // dynamic group: params from the global W (stale for pending in-batch updates, as the reference)
+                        WeightGrid.Params p = WeightGrid.find(W, row * in + j, g, grid);
+                        scale[r] = p.scale();
+                        zero[r] = p.zero();
+                        scales[row * groups + j / g] = p.scale();
+                        zeros[row * groups + j / g] = p.zero();
+                    }
+                }
+                float d = Hinv == null ? 1f : Hinv[j * in + j];
+                for (int r = 0; r < rows; r++) {
+                    float w = W1[r * B + i];
+                    int code = WeightGrid.code(w, scale[r], zero[r], maxq);
+                    float q = scale[r] * (code - zero[r]);
+                    Q[(r0 + r) * in + j] = (byte) code;
+                    rowLoss[r0 + r] += (double) (w - q) * (w - q) / ((double) d * d) / 2;
+                    float err1 = (w - q) / d;
+                    Err1[r * B + i] = err1;
+                    if (Hinv != null) {
+                        int u = j * in + i1;
+                        int w1 = r * B;
+                        for (int k = i + 1; k < count; k++) {
+                            W1[w1 + k] -= err1 * Hinv[u + k];
+                        }
+                    }
+                }
+            }
+            if (Hinv != null && i2 < in) {
+                lazyUpdate(W, Hinv, Err1, r0, rows, in, B, i1, count, i2);
+            }
+        }
+    }
+
+    /** {@code W[r0:r0+rows, i2:] −= Err1 · Hinv[i1:i1+count, i2:]}, tiled over columns, four rank-1 terms at a time. */
+    private static void lazyUpdate(float[] W, float[] Hinv, float[] Err1, int r0, int rows, int in, int B,
+                                   int i1, int count, int i2) {
+        for (int c0 = i2; c0 < in; c0 += UPDATE_TILE) {
+            int c1 = Math.min(in, c0 + UPDATE_TILE);
+            int k = 0;
+            for (; k + 3 < count; k += 4) {
+                int u0 = (i1 + k) * in;
+                int u1 = u0 + in;
+                int u2 = u1 + in;
+                int u3 = u2 + in;
+                for (int r = 0; r < rows; r++) {
+                    float e0 = Err1[r * B + k];
+                    float e1 = Err1[r * B + k + 1];
+                    float e2 = Err1[r * B + k + 2];
+                    float e3 = Err1[r * B + k + 3];
+                    int w = (r0 + r) * in;
+                    for (int c = c0; c < c1; c++) {
+                        W[w + c] -= e0 * Hinv[u0 + c] + e1 * Hinv[u1 + c] + e2 * Hinv[u2 + c] + e3 * Hinv[u3 + c];
+                    }
+                }
+            }
+            for (; k < count; k++) {
+                int u0 = (i1 + k) * in;
+                for (int r = 0; r < rows; r++) {
+                    float e0 = Err1[r * B + k];
+                    int w = (r0 + r) * in;
+                    for (int c = c0; c < c1; c++) {
+                        W[w + c] -= e0 * Hinv[u0 + c];
+                    }
+                }
+            }
+        }
+    }
+
+    private static float diag(float[] h, int in, int j, boolean[] dead) {
+        return dead[j] ? 1f : h[j * in + j];
+    }
+
+    /** {@code H} in double with dead columns fixed, permuted, plus {@code percdamp·mean(diag H)} on the diagonal. */
+    private static double[] dampedHessian(float[] hessian, int in, boolean[] dead, int[] perm, double percdamp) {
+        double[] H = new double[in * in];
+        for (int i = 0; i < in; i++) {
+            int src = perm[i] * in;
+            for (int j = 0; j < in; j++) {
+                H[i * in + j] = hessian[src + perm[j]];
+            }
+        }
+        for (int i = 0; i < in; i++) {
+            if (dead[perm[i]]) {
+                H[i * in + i] = 1;
+            }
+        }
+        double damp = percdamp * SymmetricMatrices.meanDiagonal(H, in);
+        SymmetricMatrices.addToDiagonal(H, in, damp);
+        return H;
+    }
+
+    private static float[] toFloat(double[] a) {
+        float[] f = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            f[i] = (float) a[i];
+        }
+        return f;
+    }
+
+    private static float[] permuteColumns(float[] w, int out, int in, int[] perm) {
+        float[] p = new float[w.length];
+        for (int r = 0; r < out; r++) {
+            for (int c = 0; c < in; c++) {
+                p[r * in + c] = w[r * in + perm[c]];
+            }
+        }
+        return p;
+    }
+
+    private static byte[] unpermuteColumns(byte[] q, int out, int in, int[] perm) {
+        byte[] u = new byte[q.length];
+        for (int r = 0; r < out; r++) {
+            for (int c = 0; c < in; c++) {
+                u[r * in + perm[c]] = q[r * in + c];
+            }
+        }
+        return u;
+    }
+}
