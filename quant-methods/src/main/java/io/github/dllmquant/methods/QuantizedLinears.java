@@ -1,5 +1,6 @@
 package io.github.dllmquant.methods;
 
+import io.github.dllmquant.core.linear.ActivationQuantizedLinear;
 import io.github.dllmquant.core.linear.InputTransform;
 import io.github.dllmquant.core.linear.Linear;
 import io.github.dllmquant.core.linear.WeightOnlyLinear;
@@ -26,7 +27,6 @@ public final class QuantizedLinears {
         if (activations == null) {
             return WeightOnlyLinear.of(weight, bias, transform);
         }
-        // TODO(methods-a): switch to core.linear.ActivationQuantizedLinear.of(...) when core-int merges it
-        throw new UnsupportedOperationException("weight+activation execution needs ActivationQuantizedLinear (not merged yet)");
+        return ActivationQuantizedLinear.of(weight, bias, activations, transform);
     }
 }

@@ -2,9 +2,9 @@ package io.github.dllmquant.methods.gptq;
 
 import io.github.dllmquant.core.linalg.NotPositiveDefiniteException;
 import io.github.dllmquant.core.linalg.SymmetricMatrices;
+import io.github.dllmquant.core.quant.GroupParams;
 import io.github.dllmquant.core.quant.QuantizedWeight;
 import io.github.dllmquant.core.quant.WeightQuantizer;
-import io.github.dllmquant.methods.WeightGrid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,11 +58,7 @@ public final class Gptq {
         float[] scales = new float[out * groups];
         float[] zeros = new float[out * groups];
         if (perChannel) {
-            for (int r = 0; r < out; r++) {
-                WeightGrid.Params p = WeightGrid.find(W, r * in, in, grid);
-                scales[r] = p.scale();
-                zeros[r] = p.zero();
-            }
+            storeParams(grid.params(W, out, in, 0, in), scales, zeros, 0, 1);
         }
         // (2) dead columns: diag H == 0 → H[j][j] = 1, W[:, j] = 0
         boolean[] dead = new boolean[in];
@@ -77,12 +73,8 @@ public final class Gptq {
         // (3) static groups: all params now, original column order
         boolean staticGroups = settings.staticGroups() && !perChannel;
         if (staticGroups) {
-            for (int r = 0; r < out; r++) {
-                for (int k = 0; k < groups; k++) {
-                    WeightGrid.Params p = WeightGrid.find(W, r * in + k * g, g, grid);
-                    scales[r * groups + k] = p.scale();
-                    zeros[r * groups + k] = p.zero();
-                }
+            for (int k = 0; k < groups; k++) {
+                storeParams(grid.params(W, out, in, k * g, g), scales, zeros, k, groups);
             }
         }
         // (4) act-order: perm = argsort(diag H, descending), ties by index
@@ -148,21 +140,11 @@ public final class Gptq {
         return new GptqResult(q, perm, columnsPermuted, gIdx, loss, percdamp, note.toString());
     }
 
-    private static void sweepAllRows(float[] W, float[] Hinv, byte[] Q, float[] scales, float[] zeros, double[] rowLoss,
-                                     int out, int in, int g, WeightQuantizer grid, int B, boolean perChannel,
-                                     boolean staticGroups, int[] perm) {
-        int maxq = WeightGrid.maxq(grid.bits());
-        int tasks = (out + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
-        IntStream.range(0, tasks).parallel().forEach(t -> {
-            int r0 = t * ROWS_PER_TASK;
-            int r1 = Math.min(out, r0 + ROWS_PER_TASK);
-            sweep(W, Hinv, Q, scales, zeros, rowLoss, r0, r1, in, g, grid, maxq, B, perChannel, staticGroups, perm);
-        });
-    }
-
     /**
-     * Algorithm 1 on rows {@code [r0, r1)}: lazy batches of {@code B} columns, each column quantized and
-     * its error spread over the later columns of the batch, then over all later columns at once.
+     * Algorithm 1, lazy batch by lazy batch. Every row is independent, so each batch is split over tiles
+     * of rows. The params of dynamic groups starting inside a batch come from the global {@code W} at the
+     * batch start: it has the updates of earlier batches but not the pending in-batch ones (stale when
+     * {@code g < B}, exactly as the reference).
      * <pre>
      *   for i1 in 0, B, 2B, ...:  i2 = min(i1 + B, in)
      *       W1 = W[:, i1:i2];  Err1 = 0
@@ -176,62 +158,76 @@ public final class Gptq {
      *       W[:, i2:] −= Err1 · Hinv[i1:i2, i2:]
      * </pre>
      */
-    private static void sweep(float[] W, float[] Hinv, byte[] Q, float[] scales, float[] zeros, double[] rowLoss,
-                              int r0, int r1, int in, int g, WeightQuantizer grid, int maxq, int B,
-                              boolean perChannel, boolean staticGroups, int[] perm) {
-        int rows = r1 - r0;
+    private static void sweepAllRows(float[] W, float[] Hinv, byte[] Q, float[] scales, float[] zeros, double[] rowLoss,
+                                     int out, int in, int g, WeightQuantizer grid, int B, boolean perChannel,
+                                     boolean staticGroups, int[] perm) {
         int groups = in / g;
-        float[] W1 = new float[rows * B];
-        float[] Err1 = new float[rows * B];
-        float[] scale = new float[rows];
-        float[] zero = new float[rows];
+        int tasks = (out + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
         for (int i1 = 0; i1 < in; i1 += B) {
             int i2 = Math.min(i1 + B, in);
-            int count = i2 - i1;
+            if (!perChannel && !staticGroups) {
+                for (int j = i1; j < i2; j++) {
+                    if (j % g == 0) {
+                        storeParams(grid.params(W, out, in, j, g), scales, zeros, j / g, groups);
+                    }
+                }
+            }
+            int i1_ = i1;
+            IntStream.range(0, tasks).parallel().forEach(t -> {
+                int r0 = t * ROWS_PER_TASK;
+                int r1 = Math.min(out, r0 + ROWS_PER_TASK);
+                sweepBatch(W, Hinv, Q, scales, zeros, rowLoss, r0, r1, in, g, grid.maxq(), i1_, i2, perChannel,
+                        staticGroups, perm);
+            });
+        }
+    }
+
+    /** One lazy batch {@code [i1, i2)} on rows {@code [r0, r1)}. */
+    private static void sweepBatch(float[] W, float[] Hinv, byte[] Q, float[] scales, float[] zeros, double[] rowLoss,
+                                   int r0, int r1, int in, int g, int maxq, int i1, int i2,
+                                   boolean perChannel, boolean staticGroups, int[] perm) {
+        int rows = r1 - r0;
+        int count = i2 - i1;
+        int groups = in / g;
+        float[] W1 = new float[rows * count];
+        float[] Err1 = new float[rows * count];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(W, (r0 + r) * in + i1, W1, r * count, count);
+        }
+        for (int i = 0; i < count; i++) {
+            int j = i1 + i;
+            // static groups with act-order: permuted column j uses the group of its original column
+            int group = perChannel ? 0 : staticGroups ? perm[j] / g : j / g;
+            float d = Hinv == null ? 1f : Hinv[j * in + j];
             for (int r = 0; r < rows; r++) {
-                System.arraycopy(W, (r0 + r) * in + i1, W1, r * B, count);
-            }
-            for (int i = 0; i < count; i++) {
-                int j = i1 + i;
-                for (int r = 0; r < rows; r++) {
-                    int row = r0 + r;
-                    if (perChannel) {
-                        scale[r] = scales[row];
-                        zero[r] = zeros[row];
-                    } else if (staticGroups) {
-                        int k = row * groups + perm[j] / g;
-                        scale[r] = scales[k];
-                        zero[r] = zeros[k];
-                    } else if (j % g == 0) {
-                        // dynamic group: params from the global W (stale for pending in-batch updates, as the reference)
-                        WeightGrid.Params p = WeightGrid.find(W, row * in + j, g, grid);
-                        scale[r] = p.scale();
-                        zero[r] = p.zero();
-                        scales[row * groups + j / g] = p.scale();
-                        zeros[row * groups + j / g] = p.zero();
-                    }
-                }
-                float d = Hinv == null ? 1f : Hinv[j * in + j];
-                for (int r = 0; r < rows; r++) {
-                    float w = W1[r * B + i];
-                    int code = WeightGrid.code(w, scale[r], zero[r], maxq);
-                    float q = scale[r] * (code - zero[r]);
-                    Q[(r0 + r) * in + j] = (byte) code;
-                    rowLoss[r0 + r] += (double) (w - q) * (w - q) / ((double) d * d) / 2;
-                    float err1 = (w - q) / d;
-                    Err1[r * B + i] = err1;
-                    if (Hinv != null) {
-                        int u = j * in + i1;
-                        int w1 = r * B;
-                        for (int k = i + 1; k < count; k++) {
-                            W1[w1 + k] -= err1 * Hinv[u + k];
-                        }
+                int row = r0 + r;
+                float scale = scales[row * groups + group];
+                float zero = zeros[row * groups + group];
+                float w = W1[r * count + i];
+                int code = WeightQuantizer.code(w, scale, zero, maxq);
+                float q = WeightQuantizer.dequantize(code, scale, zero);
+                Q[row * in + j] = (byte) code;
+                rowLoss[row] += (double) (w - q) * (w - q) / ((double) d * d) / 2;
+                float err1 = (w - q) / d;
+                Err1[r * count + i] = err1;
+                if (Hinv != null) {
+                    int u = j * in + i1;
+                    int w1 = r * count;
+                    for (int k = i + 1; k < count; k++) {
+                        W1[w1 + k] -= err1 * Hinv[u + k];
                     }
                 }
             }
-            if (Hinv != null && i2 < in) {
-                lazyUpdate(W, Hinv, Err1, r0, rows, in, B, i1, count, i2);
-            }
+        }
+        if (Hinv != null && i2 < in) {
+            lazyUpdate(W, Hinv, Err1, r0, rows, in, count, i1, count, i2);
+        }
+    }
+
+    private static void storeParams(GroupParams p, float[] scales, float[] zeros, int group, int groups) {
+        for (int r = 0; r < p.rows(); r++) {
+            scales[r * groups + group] = p.scale(r);
+            zeros[r * groups + group] = p.zero(r);
         }
     }
 

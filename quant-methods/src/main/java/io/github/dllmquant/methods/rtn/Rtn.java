@@ -12,7 +12,6 @@ import io.github.dllmquant.core.spi.QuantizableBlock;
 import io.github.dllmquant.methods.BlockReport;
 import io.github.dllmquant.methods.QuantizationMethod;
 import io.github.dllmquant.methods.QuantizedLinears;
-import io.github.dllmquant.methods.WeightGrid;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -45,30 +44,7 @@ public final class Rtn implements QuantizationMethod {
      * @throws IllegalArgumentException if the group size does not divide {@code in}
      */
     public static QuantizedWeight quantize(float[] W, int out, int in, WeightQuantizer weights) {
-        if (W.length != (long) out * in) {
-            throw new IllegalArgumentException("weight has " + W.length + " values, expected out*in = " + out + "*" + in);
-        }
-        int g = weights.effectiveGroupSize(in);
-        if (in % g != 0) {
-            throw new IllegalArgumentException("group size " + g + " does not divide in = " + in);
-        }
-        int groups = in / g;
-        int maxq = WeightGrid.maxq(weights.bits());
-        byte[] codes = new byte[out * in];
-        float[] scales = new float[out * groups];
-        float[] zeros = new float[out * groups];
-        for (int r = 0; r < out; r++) {
-            for (int k = 0; k < groups; k++) {
-                int off = r * in + k * g;
-                WeightGrid.Params p = WeightGrid.find(W, off, g, weights);
-                scales[r * groups + k] = p.scale();
-                zeros[r * groups + k] = p.zero();
-                for (int c = 0; c < g; c++) {
-                    codes[off + c] = (byte) WeightGrid.code(W[off + c], p.scale(), p.zero(), maxq);
-                }
-            }
-        }
-        return new QuantizedWeight(out, in, weights.bits(), g, weights.symmetric(), codes, scales, zeros);
+        return weights.quantize(W, out, in);
     }
 
     @Override
