@@ -84,7 +84,8 @@ class WeightOnlyLinearTest {
         assertThat(y[0]).isEqualTo(10 - 1 + 2f);      // -1 + 0.5·4 + 10
         assertThat(y[1]).isEqualTo(6 + 12 - 3 - 4f); // 6·1 + 6·2 − 3 − 4
         assertThat(layer.format()).isEqualTo("w2a16 g2 asym");
-        assertThat(layer.parameterBytes()).isEqualTo(2 + 8 * 4 + 2 * 4);
+        // packed codes (1 byte per row) + F32 scale and U8 zero per group + F32 bias
+        assertThat(layer.parameterBytes()).isEqualTo(2 + 5 * 4 + 2 * 4);
     }
 
     /** Reverses the order of each token's features: an orthogonal permutation. */
