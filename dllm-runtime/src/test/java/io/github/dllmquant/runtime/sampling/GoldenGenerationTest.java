@@ -72,6 +72,24 @@ class GoldenGenerationTest {
     }
 
     @Test
+    void thresholdOneReproducesTheGoldenOneTokenPerStepRows() throws IOException {
+        int checked = 0;
+        for (JsonNode row : rows(LLADA)) {
+            if (row.get("steps").asInt() != row.get("gen_length").asInt()) {
+                continue;
+            }
+            LladaSampling s = Sampling.llada().steps(row.get("steps").asInt()).genLength(row.get("gen_length").asInt())
+                    .blockLength(row.get("block_length").asInt()).threshold(1.0).seed(0).build();
+            SamplerOutput out = s.newSampler(llada.config().maskTokenId()).sample(llada::logits,
+                    ints(row.get("prompt_ids")));
+            assertThat(out.ids()).as("golden row %s", row).containsExactly(ints(row.get("output_ids")));
+            assertThat(out.steps()).isEqualTo(row.get("steps").asInt());
+            checked++;
+        }
+        assertThat(checked).isGreaterThanOrEqualTo(4);
+    }
+
+    @Test
     void dreamGreedyGenerationMatchesGolden() throws IOException {
         List<JsonNode> rows = rows(DREAM);
         assertThat(rows).hasSize(9);
