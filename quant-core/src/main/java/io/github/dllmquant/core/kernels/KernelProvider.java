@@ -30,6 +30,11 @@ public final class KernelProvider {
         return Holder.ELEMENTWISE;
     }
 
+    /** The F32 / BF16 / weight-only GEMM kernels in use. */
+    public static GemmKernels gemm() {
+        return Holder.GEMM;
+    }
+
     /** A one-line description of the chosen kernels, for logs and benchmark headers. */
     public static String describe() {
         return Holder.PANAMA ? "panama, " + VectorWidth.BITS + "-bit vectors" : "scalar";
@@ -39,6 +44,7 @@ public final class KernelProvider {
     private static final class Holder {
         static final boolean PANAMA = lookup();
         static final ElementwiseKernels ELEMENTWISE = PANAMA ? PanamaElementwiseKernels.INSTANCE : ScalarElementwiseKernels.INSTANCE;
+        static final GemmKernels GEMM = PANAMA ? PanamaGemmKernels.INSTANCE : ScalarGemmKernels.INSTANCE;
 
         private static boolean lookup() {
             Logger log = LoggerFactory.getLogger(KernelProvider.class);

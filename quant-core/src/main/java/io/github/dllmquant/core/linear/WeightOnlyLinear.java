@@ -1,9 +1,10 @@
 package io.github.dllmquant.core.linear;
 
-import io.github.dllmquant.core.kernels.ElementwiseKernels;
-import io.github.dllmquant.core.kernels.KernelProvider;
+import io.github.dllmquant.core.kernels.Gemm;
+import io.github.dllmquant.core.kernels.PackedQuantizedWeights;
 import io.github.dllmquant.core.quant.QuantizedWeight;
 
+import java.lang.foreign.Arena;
 import java.util.Objects;
 
 /**
@@ -12,23 +13,24 @@ import java.util.Objects;
  * online {@link InputTransform} applied to a copy of each token's input (the caller's {@code x} is left
  * untouched).
  *
- * <p>Each output row is dequantized once per call into a scratch row and reused for every token of the
- * call, so the dequantization cost is amortised over the batch.
+ * <p>The codes are repacked once into the GEMM's panel layout ({@link PackedQuantizedWeights}, 2, 4 or 8
+ * bits per code, in an automatic arena freed with the layer); each call dequantizes a weight tile once and
+ * reuses it for every token of the call. The layer does not keep the caller's {@link QuantizedWeight}.
  */
 public final class WeightOnlyLinear implements Linear {
 
-    private final QuantizedWeight weight;
+    private final PackedQuantizedWeights weight;
     private final float[] bias;          // (out) or null
     private final InputTransform transform; // or null
 
-    private WeightOnlyLinear(QuantizedWeight weight, float[] bias, InputTransform transform) {
+    private WeightOnlyLinear(PackedQuantizedWeights weight, float[] bias, InputTransform transform) {
         this.weight = weight;
         this.bias = bias;
         this.transform = transform;
     }
 
     /**
-     * A layer over {@code w} (shared, not copied: a {@link QuantizedWeight} is treated as immutable).
+     * A layer over {@code w}, repacked for the kernels.
      *
      * @param w               quantized weight {@code [out, in]}
      * @param bias            {@code [out]} or {@code null} (copied)
@@ -43,12 +45,27 @@ public final class WeightOnlyLinear implements Linear {
             throw new IllegalArgumentException("transform width " + transformOrNull.width()
                     + " does not match the layer's in = " + w.in());
         }
-        return new WeightOnlyLinear(w, bias == null ? null : bias.clone(), transformOrNull);
+        return new WeightOnlyLinear(PackedQuantizedWeights.pack(w, Arena.ofAuto()), bias == null ? null : bias.clone(), transformOrNull);
     }
 
-    /** The quantized weight this layer applies. */
+    /** The quantized weight this layer applies, rebuilt from the packed form (fresh arrays). */
     public QuantizedWeight quantizedWeight() {
-        return weight;
+        int out = weight.n();
+        int in = weight.k();
+        int groups = weight.groups();
+        byte[] codes = new byte[out * in];
+        float[] scales = new float[out * groups];
+        float[] zeros = new float[out * groups];
+        for (int o = 0; o < out; o++) {
+            for (int i = 0; i < in; i++) {
+                codes[o * in + i] = (byte) weight.code(o, i);
+            }
+            for (int g = 0; g < groups; g++) {
+                scales[o * groups + g] = weight.scale(o, g);
+                zeros[o * groups + g] = weight.zero(o, g);
+            }
+        }
+        return new QuantizedWeight(out, in, weight.bits(), weight.groupSize(), weight.symmetric(), codes, scales, zeros);
     }
 
     /** The online input transform, or {@code null}. */
@@ -58,67 +75,44 @@ public final class WeightOnlyLinear implements Linear {
 
     @Override
     public int inFeatures() {
-        return weight.in();
+        return weight.k();
     }
 
     @Override
     public int outFeatures() {
-        return weight.out();
+        return weight.n();
     }
 
     @Override
     public void forward(float[] x, int tokens, float[] y) {
-        int in = weight.in();
-        int out = weight.out();
-        if (tokens <= 0) {
-            throw new IllegalArgumentException("tokens must be positive, got " + tokens);
-        }
-        if (x.length < (long) tokens * in || y.length < (long) tokens * out) {
-            throw new IllegalArgumentException("x has " + x.length + " / y has " + y.length + " values, need "
-                    + (long) tokens * in + " / " + (long) tokens * out + " for " + tokens + " tokens");
-        }
         float[] input = x;
         if (transform != null) {
-            input = new float[tokens * in];
-            System.arraycopy(x, 0, input, 0, tokens * in);
+            int n = tokens * weight.k();
+            if (tokens <= 0 || x.length < n) {
+                throw new IllegalArgumentException("x has " + x.length + " values, needs tokens*in = "
+                        + tokens + "*" + weight.k() + " for " + tokens + " tokens");
+            }
+            input = new float[n];
+            System.arraycopy(x, 0, input, 0, n);
             transform.apply(input, tokens);
         }
-        ElementwiseKernels k = KernelProvider.elementwise();
-        float[] row = new float[in];
-        for (int o = 0; o < out; o++) {
-            dequantizeRow(o, row);
-            float b = bias == null ? 0f : bias[o];
-            for (int t = 0; t < tokens; t++) {
-                y[t * out + o] = k.dot(input, t * in, row, 0, in) + b;
-            }
-        }
-    }
-
-    /** {@code row[i] = s·(q − z)} for row {@code o}: the scalar specification of the dequantization. */
-    private void dequantizeRow(int o, float[] row) {
-        int in = weight.in();
-        int groupSize = weight.groupSize();
-        int groups = weight.groups();
-        byte[] codes = weight.codes();
-        for (int g = 0; g < groups; g++) {
-            float s = weight.scales()[o * groups + g];
-            float z = weight.zeros()[o * groups + g];
-            int base = o * in + g * groupSize;
-            for (int i = 0; i < groupSize; i++) {
-                row[g * groupSize + i] = s * ((codes[base + i] & 0xFF) - z);
-            }
-        }
+        Gemm.gemm(input, tokens, weight, bias, y);
     }
 
     @Override
     public float[] effectiveWeight() {
-        float[] w = weight.dequantize();
+        int in = weight.k();
+        int out = weight.n();
+        float[] w = new float[out * in];
+        for (int o = 0; o < out; o++) {
+            for (int i = 0; i < in; i++) {
+                w[o * in + i] = weight.get(o, i);
+            }
+        }
         if (transform == null) {
             return w;
         }
         // y = T(x)·Ŵᵀ = x·(Ŵ·M)ᵀ with T(x) = x·Mᵀ; row i of T(I) is column i of M
-        int in = weight.in();
-        int out = weight.out();
         float[] r = new float[in * in];
         for (int i = 0; i < in; i++) {
             r[i * in + i] = 1f;
@@ -144,19 +138,19 @@ public final class WeightOnlyLinear implements Linear {
 
     @Override
     public long parameterBytes() {
-        return weight.packedBytes() + (bias == null ? 0 : 4L * bias.length)
+        return weight.byteSize() + (bias == null ? 0 : 4L * bias.length)
                 + (transform == null ? 0 : transform.parameterBytes());
     }
 
     @Override
     public String format() {
-        String grouping = weight.perChannel() ? "per-channel" : "g" + weight.groupSize();
+        String grouping = weight.groupSize() == weight.k() ? "per-channel" : "g" + weight.groupSize();
         return "w" + weight.bits() + "a16 " + grouping + (weight.symmetric() ? " sym" : " asym")
                 + (transform == null ? "" : " +" + transform.describe());
     }
 
     @Override
     public String toString() {
-        return "WeightOnlyLinear[" + weight.out() + "x" + weight.in() + ", " + format() + "]";
+        return "WeightOnlyLinear[" + weight.n() + "x" + weight.k() + ", " + format() + "]";
     }
 }

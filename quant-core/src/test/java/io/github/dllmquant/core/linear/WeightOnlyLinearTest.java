@@ -1,10 +1,12 @@
 package io.github.dllmquant.core.linear;
 
+import io.github.dllmquant.core.kernels.PackedQuantizedWeights;
 import io.github.dllmquant.core.quant.QuantizedWeight;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.lang.foreign.Arena;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -84,8 +86,9 @@ class WeightOnlyLinearTest {
         assertThat(y[0]).isEqualTo(10 - 1 + 2f);      // -1 + 0.5·4 + 10
         assertThat(y[1]).isEqualTo(6 + 12 - 3 - 4f); // 6·1 + 6·2 − 3 − 4
         assertThat(layer.format()).isEqualTo("w2a16 g2 asym");
-        // packed codes (1 byte per row) + F32 scale and U8 zero per group + F32 bias
-        assertThat(layer.parameterBytes()).isEqualTo(2 + 5 * 4 + 2 * 4);
+        assertThat(layer.parameterBytes()).isEqualTo(PackedQuantizedWeights.pack(qw, Arena.ofAuto()).byteSize() + 2 * 4);
+        assertThat(layer.quantizedWeight().codes()).containsExactly(qw.codes());
+        assertThat(layer.quantizedWeight().zeros()).containsExactly(qw.zeros());
     }
 
     /** Reverses the order of each token's features: an orthogonal permutation. */
