@@ -1,7 +1,12 @@
 package io.github.dllmquant.runtime.model;
 
 import io.github.dllmquant.core.kernels.RopeTable;
+import io.github.dllmquant.core.hadamard.HadamardTransform;
+import io.github.dllmquant.core.linear.ActivationQuantizedLinear;
 import io.github.dllmquant.core.linear.DenseLinear;
+import io.github.dllmquant.core.linear.InputTransform;
+import io.github.dllmquant.core.linear.WeightOnlyLinear;
+import io.github.dllmquant.core.quant.QuantizedWeight;
 import io.github.dllmquant.core.linear.Linear;
 import io.github.dllmquant.core.progress.Progress;
 import io.github.dllmquant.core.progress.ProgressListener;
@@ -17,11 +22,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -39,10 +46,13 @@ final class CheckpointLoader {
 
     static DiffusionLm load(Path folder, LoadOptions options) throws IOException {
         ModelConfig config = ModelConfig.load(folder);
+        Path quantizationFile = folder.resolve(QuantizationConfig.FILE);
+        Map<String, QuantizationConfig.LayerSpec> quantized = Files.isRegularFile(quantizationFile)
+                ? QuantizationConfig.read(quantizationFile) : Map.of();
         TensorSource source = SafeTensors.openModel(folder);
         try {
-            validate(folder, config, source);
-            DiffusionLm model = build(folder, config, new Reader(source, options), options.progress());
+            validate(folder, config, source, quantized);
+            DiffusionLm model = build(folder, config, new Reader(source, options, quantized), options.progress());
             if (options.storage() == WeightStorage.F32) {
                 source.close(); // every weight was copied to the heap
             }
@@ -56,11 +66,47 @@ final class CheckpointLoader {
     }
 
     /**
-     * Checks that every tensor the config implies is present with the right shape and a float dtype;
-     * throws one exception listing all problems.
+     * Checks that every tensor the config implies is present with the right shape and dtype (quantized
+     * layers as codes, scales and zeros); throws one exception listing all problems.
      */
-    static void validate(Path folder, ModelConfig config, TensorSource source) throws ModelFormatException {
-        List<TensorNames.TensorSpec> expected = TensorNames.of(config.architecture()).expected(config);
+    static void validate(Path folder, ModelConfig config, TensorSource source,
+                         Map<String, QuantizationConfig.LayerSpec> quantized) throws ModelFormatException {
+        List<TensorNames.TensorSpec> expected = new ArrayList<>();
+        Set<String> layersSeen = new HashSet<>();
+        List<TensorNames.TensorSpec> floats = new ArrayList<>();
+        for (TensorNames.TensorSpec spec : TensorNames.of(config.architecture()).expected(config)) {
+            String layer = spec.name().endsWith(".weight") ? spec.name().substring(0, spec.name().length() - 7) : null;
+            QuantizationConfig.LayerSpec q = layer == null ? null : quantized.get(layer);
+            if (q == null) {
+                expected.add(spec);
+                floats.add(spec);
+                continue;
+            }
+            layersSeen.add(layer);
+            long out = spec.shape()[0];
+            long in = spec.shape()[1];
+            if (q.groupSize() <= 0 || in % q.groupSize() != 0 || q.bits() < 2 || q.bits() > 8) {
+                throw ModelFormatException.of(folder.resolve(QuantizationConfig.FILE), "layer " + layer + ": bits "
+                        + q.bits() + " / group_size " + q.groupSize() + " do not fit its " + in + " input features");
+            }
+            long groups = in / q.groupSize();
+            expected.add(new TensorNames.TensorSpec(layer + ".qcodes", out, PackedCodes.rowBytes((int) in, q.bits())));
+            TensorNames.TensorSpec scales = new TensorNames.TensorSpec(layer + ".scales", out, groups);
+            TensorNames.TensorSpec zeros = new TensorNames.TensorSpec(layer + ".zeros", out, groups);
+            expected.add(scales);
+            expected.add(zeros);
+            floats.add(scales);
+            floats.add(zeros);
+            if (q.signed()) {
+                expected.add(new TensorNames.TensorSpec(layer + ".transform_signs", q.hadamard().width()));
+            }
+        }
+        for (String layer : quantized.keySet()) {
+            if (!layersSeen.contains(layer)) {
+                throw ModelFormatException.of(folder.resolve(QuantizationConfig.FILE), "layer " + layer
+                        + " is not a linear of this " + config.architecture() + " model");
+            }
+        }
         List<String> problems = new ArrayList<>();
         Set<String> expectedNames = new HashSet<>();
         for (TensorNames.TensorSpec spec : expected) {
@@ -79,7 +125,9 @@ final class CheckpointLoader {
             if (!Arrays.equals(t.shape(), spec.shape())) {
                 problems.add(spec.name() + " has shape " + Arrays.toString(t.shape()) + ", config.json implies "
                         + Arrays.toString(spec.shape()));
-            } else if (t.dtype() != DType.F32 && t.dtype() != DType.BF16 && t.dtype() != DType.F16) {
+            } else if (!floats.contains(spec) && t.dtype().byteSize() != 1) {
+                problems.add(spec.name() + " has dtype " + t.dtype() + ", expected U8 or I8");
+            } else if (floats.contains(spec) && t.dtype() != DType.F32 && t.dtype() != DType.BF16 && t.dtype() != DType.F16) {
                 problems.add(spec.name() + " has dtype " + t.dtype() + ", expected F32, BF16 or F16");
             }
         }
@@ -154,10 +202,12 @@ final class CheckpointLoader {
     static final class Reader {
         private final TensorSource source;
         private final LoadOptions options;
+        private final Map<String, QuantizationConfig.LayerSpec> quantized;
 
-        Reader(TensorSource source, LoadOptions options) {
+        Reader(TensorSource source, LoadOptions options, Map<String, QuantizationConfig.LayerSpec> quantized) {
             this.source = source;
             this.options = options;
+            this.quantized = quantized;
         }
 
         boolean keepsMapping() {
@@ -174,9 +224,38 @@ final class CheckpointLoader {
         }
 
         Linear linear(String name, int out, int in, boolean bias) throws IOException {
+            QuantizationConfig.LayerSpec q = quantized.get(name);
+            if (q != null) {
+                return quantizedLinear(name, q, out, in);
+            }
             TensorView w = source.tensor(name + ".weight");
             float[] b = bias ? vector(name + ".bias") : null;
             return DenseLinear.of(finite(name + ".weight", w.toFloatArray()), b, out, in);
+        }
+
+        /** A weight-only or activation-quantized layer from codes, scales, zeros and its transform. */
+        private Linear quantizedLinear(String name, QuantizationConfig.LayerSpec q, int out, int in) throws IOException {
+            byte[] codes = PackedCodes.unpack(source.tensor(name + ".qcodes").toByteArray(), out, in, q.bits());
+            float[] scales = vector(name + ".scales");
+            float[] zeros = vector(name + ".zeros");
+            float[] bias = source.contains(name + ".bias") ? vector(name + ".bias") : null;
+            try {
+                QuantizedWeight w = new QuantizedWeight(out, in, q.bits(), q.groupSize(), q.symmetric(), codes, scales, zeros);
+                InputTransform transform = null;
+                if (q.hadamard() != null) {
+                    HadamardTransform.Spec spec = q.hadamard();
+                    if (q.signed()) {
+                        spec = new HadamardTransform.Spec(spec.kind(), spec.width(), spec.heads(), spec.hadK(),
+                                source.tensor(name + ".transform_signs").toByteArray());
+                    }
+                    transform = HadamardTransform.fromSpec(spec);
+                }
+                return q.kind() == QuantizationConfig.Kind.WEIGHT_ONLY
+                        ? WeightOnlyLinear.of(w, bias, transform)
+                        : ActivationQuantizedLinear.of(w, bias, q.activation(), transform);
+            } catch (IllegalArgumentException e) {
+                throw new ModelFormatException("quantized layer " + name + ": " + e.getMessage(), e);
+            }
         }
 
         private static float[] finite(String name, float[] values) throws ModelFormatException {

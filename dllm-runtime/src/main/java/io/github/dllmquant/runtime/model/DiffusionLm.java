@@ -183,6 +183,21 @@ public final class DiffusionLm implements QuantizableModel, AutoCloseable {
         return ids.length;
     }
 
+    /**
+     * Writes this model, dense or quantized in place, as a folder that {@link #load} reads back to
+     * identical layers: config.json and tokenizer files copied from the source folder, model.safetensors
+     * (dense tensors BF16 when lossless, else F32; quantized linears as packed codes, scales and zeros)
+     * and quantization_config.json (grids, activation quantizers, online Hadamard transforms). The folder
+     * appears atomically: written next to the target, then renamed into place (an existing folder is
+     * replaced by rename only).
+     *
+     * @throws IllegalArgumentException if a layer or transform has no saved form (named in the message)
+     * @throws IllegalStateException    if the model was built in code rather than loaded from a folder
+     */
+    public void save(Path target) throws IOException {
+        ModelWriter.save(this, target);
+    }
+
     /** Bytes of all parameters as held now (embedding, linears, norms, head). */
     public long parameterBytes() {
         long bytes = embedding.bytes() + 4L * config.hidden() + lmHead.parameterBytes();

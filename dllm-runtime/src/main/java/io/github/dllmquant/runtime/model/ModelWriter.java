@@ -1,0 +1,208 @@
+package io.github.dllmquant.runtime.model;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.dllmquant.core.hadamard.HadamardTransform;
+import io.github.dllmquant.core.linear.ActivationQuantizedLinear;
+import io.github.dllmquant.core.linear.DenseLinear;
+import io.github.dllmquant.core.linear.InputTransform;
+import io.github.dllmquant.core.linear.Linear;
+import io.github.dllmquant.core.linear.WeightOnlyLinear;
+import io.github.dllmquant.core.quant.ActivationQuantizer;
+import io.github.dllmquant.core.quant.QuantizedWeight;
+import io.github.dllmquant.core.safetensors.SafeTensors;
+import io.github.dllmquant.core.safetensors.SafeTensorsWriter;
+import io.github.dllmquant.core.spi.LinearRole;
+import io.github.dllmquant.core.spi.NormRole;
+import io.github.dllmquant.runtime.config.Architecture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Writes a model (dense or quantized in place) as a folder that {@link DiffusionLm#load} reads back to
+ * the same layers: config.json and the tokenizer files copied from the source folder, model.safetensors
+ * (dense tensors as BF16 when that is lossless, else F32; quantized linears as packed codes, scales and
+ * zeros) and, when any layer is quantized, {@value QuantizationConfig#FILE}.
+ *
+ * <p>Crash safety: everything is written into a temporary folder next to the target, then renamed into
+ * place; an existing target is first renamed aside and deleted only after the new folder is in place,
+ * so a crash leaves the old folder, or the new one, or (between the two renames) the old one under its
+ * {@code .old} name, never a half-written folder under the target's name.
+ */
+final class ModelWriter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ModelWriter.class);
+
+    /** Side files of a Hugging Face folder that travel with the weights. */
+    static final List<String> COPIED_FILES = List.of("tokenizer.json", "tokenizer_config.json", "vocab.json",
+            "merges.txt", "special_tokens_map.json", "added_tokens.json", "generation_config.json",
+            "chat_template.jinja", "chat_template.json");
+
+    private ModelWriter() {
+    }
+
+    static void save(DiffusionLm model, Path target) throws IOException {
+        Path source = model.folder().orElseThrow(() -> new IllegalStateException(
+                "a model built in code has no config.json and tokenizer to save; load it from a folder"));
+        Path abs = target.toAbsolutePath().normalize();
+        if (abs.equals(source.toAbsolutePath().normalize())) {
+            throw new IllegalArgumentException("refusing to save over the folder the model was loaded from: " + abs);
+        }
+        Path parent = abs.getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".tmp-");
+        try {
+            writeInto(model, source, tmp);
+        } catch (IOException | RuntimeException | Error e) {
+            deleteRecursively(tmp);
+            throw e;
+        }
+        if (!Files.exists(abs)) {
+            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+        } else {
+            Path old = Files.createTempDirectory(parent, "." + abs.getFileName() + ".old-");
+            Files.delete(old); // only reserve the name; the rename below creates it
+            Files.move(abs, old, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+            deleteRecursively(old);
+        }
+        LOG.info("saved {} to {}", model, abs);
+    }
+
+    private static void writeInto(DiffusionLm model, Path source, Path dir) throws IOException {
+        for (String name : COPIED_FILES) {
+            Path f = source.resolve(name);
+            if (Files.isRegularFile(f)) {
+                Files.copy(f, dir.resolve(name));
+            }
+        }
+        TensorNames names = TensorNames.of(model.architecture());
+        SafeTensorsWriter writer = new SafeTensorsWriter();
+        writer.putMetadata("format", "pt");
+        Map<String, QuantizationConfig.LayerSpec> quantized = new LinkedHashMap<>();
+        int hidden = model.config().hidden();
+
+        float[] embedding = model.embeddings();
+        addDense(writer, names.embedding(), embedding, model.config().embeddingSize(), hidden);
+        for (int b = 0; b < model.blockCount(); b++) {
+            TransformerBlock block = model.block(b);
+            addDense(writer, names.norm(b, NormRole.ATTENTION), block.normWeight(NormRole.ATTENTION), hidden);
+            addDense(writer, names.norm(b, NormRole.FFN), block.normWeight(NormRole.FFN), hidden);
+            for (LinearRole role : LinearRole.values()) {
+                addLinear(writer, quantized, block.name(role), block.linear(role));
+            }
+        }
+        addDense(writer, names.finalNorm(), model.finalNormWeight(), hidden);
+        // a tied head stays tied only while it is still exactly the dense embedding table
+        boolean tied = model.config().tiedEmbeddings() && model.lmHead() instanceof DenseLinear head
+                && head.bias() == null && java.util.Arrays.equals(head.effectiveWeight(), embedding);
+        if (!tied) {
+            addLinear(writer, quantized, names.lmHead(), model.lmHead());
+        }
+        writeConfig(source.resolve("config.json"), dir.resolve("config.json"), model.architecture(),
+                model.config().tiedEmbeddings() && !tied);
+        if (!quantized.isEmpty()) {
+            QuantizationConfig.write(quantized, dir.resolve(QuantizationConfig.FILE));
+        }
+        writer.write(dir.resolve(SafeTensors.MODEL_FILE));
+    }
+
+    /** Copies config.json, turning weight tying off when the saved head is no longer the embedding. */
+    private static void writeConfig(Path from, Path to, Architecture architecture, boolean untie) throws IOException {
+        if (!untie) {
+            Files.copy(from, to);
+            return;
+        }
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = (ObjectNode) json.readTree(Files.readString(from));
+        root.put(architecture == Architecture.LLADA ? "weight_tying" : "tie_word_embeddings", false);
+        Files.writeString(to, json.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
+    }
+
+    private static void addLinear(SafeTensorsWriter writer, Map<String, QuantizationConfig.LayerSpec> quantized,
+                                  String name, Linear linear) {
+        int out = linear.outFeatures();
+        int in = linear.inFeatures();
+        if (linear instanceof DenseLinear) {
+            addDense(writer, name + ".weight", linear.effectiveWeight(), out, in);
+            if (linear.bias() != null) {
+                addDense(writer, name + ".bias", linear.bias(), out);
+            }
+            return;
+        }
+        QuantizedWeight w;
+        ActivationQuantizer aq = null;
+        InputTransform transform;
+        if (linear instanceof WeightOnlyLinear wo) {
+            w = wo.quantizedWeight();
+            transform = wo.transform();
+        } else if (linear instanceof ActivationQuantizedLinear aql) {
+            w = aql.weight();
+            aq = aql.activationQuantizer();
+            transform = aql.transform();
+        } else {
+            throw new IllegalArgumentException("layer " + name + ": cannot save a " + linear.getClass().getSimpleName()
+                    + " (" + linear.format() + "); supported: DenseLinear, WeightOnlyLinear, ActivationQuantizedLinear");
+        }
+        HadamardTransform.Spec hadamard = null;
+        if (transform != null) {
+            if (!(transform instanceof HadamardTransform h)) {
+                throw new IllegalArgumentException("layer " + name + ": the online transform " + transform.describe()
+                        + " (" + transform.getClass().getSimpleName() + ") has no saved form yet; only Hadamard"
+                        + " transforms can be saved");
+            }
+            hadamard = h.spec();
+            if (hadamard.signs() != null) {
+                writer.addI8(name + ".transform_signs", new long[] {hadamard.signs().length}, hadamard.signs());
+            }
+        }
+        int groups = w.groups();
+        writer.addU8(name + ".qcodes", new long[] {out, PackedCodes.rowBytes(in, w.bits())},
+                PackedCodes.pack(w.codes(), out, in, w.bits()));
+        writer.addF32(name + ".scales", new long[] {out, groups}, w.scales().clone());
+        writer.addF32(name + ".zeros", new long[] {out, groups}, w.zeros().clone());
+        if (linear.bias() != null) {
+            writer.addF32(name + ".bias", new long[] {out}, linear.bias());
+        }
+        quantized.put(name, new QuantizationConfig.LayerSpec(
+                aq == null ? QuantizationConfig.Kind.WEIGHT_ONLY : QuantizationConfig.Kind.ACTIVATION_QUANTIZED,
+                w.bits(), w.groupSize(), w.symmetric(), aq, hadamard, hadamard != null && hadamard.signs() != null));
+    }
+
+    /** A dense tensor, as BF16 when every value is exactly a BF16 (a loaded BF16 checkpoint), else F32. */
+    private static void addDense(SafeTensorsWriter writer, String name, float[] values, long... shape) {
+        boolean bf16 = true;
+        for (float v : values) {
+            if ((Float.floatToRawIntBits(v) & 0xFFFF) != 0) {
+                bf16 = false;
+                break;
+            }
+        }
+        if (bf16) {
+            writer.addBf16(name, shape, values);
+        } else {
+            writer.addF32(name, shape, values);
+        }
+    }
+
+    static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
