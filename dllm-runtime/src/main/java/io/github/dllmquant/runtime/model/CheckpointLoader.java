@@ -211,7 +211,7 @@ final class CheckpointLoader {
         }
 
         boolean keepsMapping() {
-            return false; // every storage so far copies weights to the heap
+            return options.storage() == WeightStorage.BF16_MAPPED;
         }
 
         float[] vector(String name) throws IOException {
@@ -220,6 +220,10 @@ final class CheckpointLoader {
 
         EmbeddingTable embedding(String name, int rows, int hidden) throws IOException {
             TensorView t = source.tensor(name);
+            if (keepsMapping() && t.dtype() == DType.BF16) {
+                Bf16Check.requireFinite(name, t.data());
+                return new EmbeddingTable.Bf16(t.data(), rows, hidden);
+            }
             return new EmbeddingTable.F32(finite(name, t.toFloatArray()), rows, hidden);
         }
 
@@ -230,6 +234,10 @@ final class CheckpointLoader {
             }
             TensorView w = source.tensor(name + ".weight");
             float[] b = bias ? vector(name + ".bias") : null;
+            if (keepsMapping() && w.dtype() == DType.BF16) {
+                Bf16Check.requireFinite(name + ".weight", w.data());
+                return DenseLinear.bf16(w.data(), b, out, in);
+            }
             return DenseLinear.of(finite(name + ".weight", w.toFloatArray()), b, out, in);
         }
 

@@ -2,10 +2,8 @@ package io.github.dllmquant.runtime.model;
 
 import io.github.dllmquant.core.safetensors.SafeTensors;
 import io.github.dllmquant.core.safetensors.SafeTensorsFile;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Path;
 
@@ -19,26 +17,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class GoldenLogitsTest {
 
     static final Path MODELS = Path.of("../examples/models");
-    private static DiffusionLm llada;
-    private static DiffusionLm dream;
-
-    @BeforeAll
-    static void load() throws Exception {
-        llada = DiffusionLm.load(MODELS.resolve("tiny-llada"));
-        dream = DiffusionLm.load(MODELS.resolve("tiny-dream"));
-    }
-
-    @AfterAll
-    static void close() {
-        llada.close();
-        dream.close();
-    }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-llada", "tiny-dream"})
-    void logitsMatchTheReference(String name) throws Exception {
-        DiffusionLm model = name.equals("tiny-llada") ? llada : dream;
-        try (SafeTensorsFile golden = SafeTensors.open(MODELS.resolve(name).resolve("golden/logits.safetensors"))) {
+    @CsvSource({"tiny-llada,F32", "tiny-dream,F32", "tiny-llada,BF16_MAPPED", "tiny-dream,BF16_MAPPED"})
+    void logitsMatchTheReference(String name, WeightStorage storage) throws Exception {
+        try (DiffusionLm model = DiffusionLm.load(MODELS.resolve(name), LoadOptions.defaults().withStorage(storage));
+             SafeTensorsFile golden = SafeTensors.open(MODELS.resolve(name).resolve("golden/logits.safetensors"))) {
+            assertThat(model.block(0).linear(io.github.dllmquant.core.spi.LinearRole.Q).format())
+                    .isEqualTo(storage == WeightStorage.F32 ? "f32" : "bf16");
             int sequences = 0;
             for (int n = 0; golden.contains("input_ids." + n); n++) {
                 sequences++;
