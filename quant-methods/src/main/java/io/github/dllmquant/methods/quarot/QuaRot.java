@@ -3,16 +3,20 @@ package io.github.dllmquant.methods.quarot;
 import io.github.dllmquant.core.hadamard.HadamardMatrices;
 import io.github.dllmquant.core.hadamard.HadamardTransform;
 import io.github.dllmquant.core.hadamard.TransformedLinear;
-import io.github.dllmquant.core.linear.ActivationQuantizedLinear;
 import io.github.dllmquant.core.linear.DenseLinear;
 import io.github.dllmquant.core.linear.InputTransform;
 import io.github.dllmquant.core.linear.Linear;
 import io.github.dllmquant.core.linear.WeightOnlyLinear;
+import io.github.dllmquant.core.quant.WeightQuantizer;
+import io.github.dllmquant.methods.QuantizedLinears;
+import io.github.dllmquant.methods.gptq.Gptq;
+import io.github.dllmquant.methods.gptq.GptqResult;
+import io.github.dllmquant.methods.gptq.GptqSettings;
+import io.github.dllmquant.methods.gptq.HessianAccumulator;
 import io.github.dllmquant.core.progress.Progress;
 import io.github.dllmquant.core.progress.ProgressListener;
 import io.github.dllmquant.core.quant.ActivationQuantizer;
 import io.github.dllmquant.core.quant.QuantizedWeight;
-import io.github.dllmquant.core.spi.GroupRole;
 import io.github.dllmquant.core.spi.LinearGroup;
 import io.github.dllmquant.core.spi.LinearRole;
 import io.github.dllmquant.core.spi.ModelDims;
@@ -27,7 +31,6 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * QuaRot (Ashkboos et al., "QuaRot: Outlier-Free 4-Bit Inference in Rotated LLMs", 2024; spcl/QuaRot
@@ -51,9 +54,13 @@ import java.util.Map;
  *       our Paley II {@code H_148} (73 ≡ 1 mod 4).</li>
  * </ol>
  * The o and down projections become {@link TransformedLinear}s until {@link #quantizeBlock} replaces every
- * linear by an {@link ActivationQuantizedLinear} (or {@link WeightOnlyLinear} without activation
- * quantization) with the same online transform. Weights: round to nearest on the signed symmetric grid
- * ({@code max/(2^(b−1)−1)}, {@link SignedGrid}), per channel or per group. Embedding rows are not mean-centred
+ * linear by an {@code ActivationQuantizedLinear} (or {@link WeightOnlyLinear} without activation
+ * quantization) with the same online transform. Weights: GPTQ (default) or round to nearest on the signed
+ * symmetric grid {@code max/(2^(b−1)−1)} ({@link WeightQuantizer.Grid#QUAROT}), per channel or per group,
+ * optionally with the MSE clip search. GPTQ runs true-sequentially per group (q/k/v, o, gate/up, down), its
+ * Hessians computed from the inputs after the online transforms (rotated inputs, ptq-methods.md §7.5).
+ * Unlike the reference, whose activation quantizers are switched on only after all weights are quantized,
+ * the upstream groups already run W·A quantized when a later group's Hessian is collected. Embedding rows are not mean-centred
  * (the reference does it for every model, which is not function-preserving for RMSNorm models) unless
  * {@link Config#centerEmbeddings} asks for it.
  */
@@ -61,18 +68,27 @@ public final class QuaRot implements QuantizationMethod {
 
     private static final Logger LOG = LoggerFactory.getLogger(QuaRot.class);
 
+    /** How the rotated weights are quantized. */
+    public enum WeightAlgorithm {
+        /** Round to nearest ({@code --w_rtn}). */
+        RTN,
+        /** GPTQ with Hessians from the rotated inputs (QuaRot's default). */
+        GPTQ
+    }
+
     /**
      * Settings.
      *
-     * @param weightBits       2..8, signed symmetric grid
+     * @param weightBits       2..8, signed symmetric grid {@code max/(2^(b−1)−1)}
      * @param groupSize        columns per weight group, {@code -1} per channel (QuaRot's default)
-     * @param weightClip       ratio on {@code max|w|} before the scale (1 = none)
+     * @param weights          RTN or GPTQ
+     * @param mseClip          search a per-row range shrink ({@code --w_clip}; the study's QuaRot uses it)
      * @param activations      per-token activation quantizer, or {@code null} for weight-only (A16)
      * @param seed             seeds the random signs of the residual rotation
      * @param centerEmbeddings the reference's mean-centring of embedding rows (off: wrong for RMSNorm models)
      */
-    public record Config(int weightBits, int groupSize, float weightClip, ActivationQuantizer activations, long seed,
-                         boolean centerEmbeddings) {
+    public record Config(int weightBits, int groupSize, WeightAlgorithm weights, boolean mseClip,
+                         ActivationQuantizer activations, long seed, boolean centerEmbeddings) {
 
         public Config {
             if (weightBits < 2 || weightBits > 8) {
@@ -81,24 +97,37 @@ public final class QuaRot implements QuantizationMethod {
             if (groupSize != -1 && groupSize <= 0) {
                 throw new IllegalArgumentException("group size must be positive or -1, got " + groupSize);
             }
-            if (!(weightClip > 0f && weightClip <= 1f)) {
-                throw new IllegalArgumentException("weight clip must be in (0, 1], got " + weightClip);
+            if (weights == null) {
+                throw new IllegalArgumentException("weights algorithm must not be null");
             }
         }
 
-        /** Per-channel weights at {@code wBits}, symmetric per-token activations at {@code aBits} (no clipping). */
+        /**
+         * The study's QuaRot: per-channel GPTQ weights with MSE clip at {@code wBits}, symmetric per-token
+         * activations at {@code aBits} (clip 1.0, the code default).
+         */
         public static Config of(int wBits, int aBits) {
-            return new Config(wBits, -1, 1f, ActivationQuantizer.symmetric(aBits), 0, false);
+            return new Config(wBits, -1, WeightAlgorithm.GPTQ, true, ActivationQuantizer.symmetric(aBits), 0, false);
         }
 
-        /** Weight-only at {@code wBits} with groups. */
+        /** Weight-only (A16) GPTQ at {@code wBits} with groups. */
         public static Config weightOnly(int wBits, int groupSize) {
-            return new Config(wBits, groupSize, 1f, null, 0, false);
+            return new Config(wBits, groupSize, WeightAlgorithm.GPTQ, false, null, 0, false);
         }
 
         /** W4A4. */
         public static Config defaults() {
             return of(4, 4);
+        }
+
+        /** The same settings with another weight algorithm. */
+        public Config withWeights(WeightAlgorithm algorithm) {
+            return new Config(weightBits, groupSize, algorithm, mseClip, activations, seed, centerEmbeddings);
+        }
+
+        /** The weight grid. */
+        public WeightQuantizer grid() {
+            return new WeightQuantizer(weightBits, groupSize, true, WeightQuantizer.Grid.QUAROT, mseClip);
         }
     }
 
@@ -256,37 +285,76 @@ public final class QuaRot implements QuantizationMethod {
     @Override
     public BlockReport quantizeBlock(QuantizableBlock block, List<float[]> inputs, int tokens, ProgressListener progress) {
         long t0 = System.nanoTime();
-        Map<GroupRole, float[]> probe = BlockOps.captureGroupInputs(block, inputs.get(0), tokens);
         List<BlockReport.LayerReport> layers = new ArrayList<>();
-        int total = 0;
-        for (LinearGroup g : block.groups()) {
-            total += g.members().size();
-        }
+        int total = block.groups().size();
         int done = 0;
         for (LinearGroup group : block.groups()) {
-            for (LinearRole role : group.members()) {
-                BlockOps.checkInterrupted();
-                progress.onProgress(new Progress("quarot block " + block.index() + ": " + role, done++, total));
-                Linear fp = block.linear(role);
-                InputTransform online = null;
-                Linear inner = fp;
-                if (fp instanceof TransformedLinear t) {
-                    online = t.transform();
-                    inner = t.inner();
+            BlockOps.checkInterrupted();
+            progress.onProgress(new Progress("quarot block " + block.index() + ": " + group.role(), done++, total));
+            // true-sequential: this group's inputs come from the block with the earlier groups already quantized
+            InputTransform online = onlineTransform(block.linear(group.members().get(0)));
+            HessianAccumulator hessian = null;
+            float[] probe = null;
+            int in = block.linear(group.members().get(0)).inFeatures();
+            if (config.weights() == WeightAlgorithm.GPTQ) {
+                hessian = new HessianAccumulator(in);
+            }
+            for (int s = 0; s < inputs.size(); s++) {
+                if (hessian == null && s > 0) {
+                    break;
                 }
-                QuantizedWeight qw = SignedGrid.quantize(inner.effectiveWeight(), inner.outFeatures(),
-                        inner.inFeatures(), config.weightBits(), config.groupSize(), config.weightClip());
-                Linear q = config.activations() == null
-                        ? WeightOnlyLinear.of(qw, inner.bias(), online)
-                        : ActivationQuantizedLinear.of(qw, inner.bias(), config.activations(), online);
-                double loss = BlockOps.outputMse(fp, q, probe.get(group.role()), tokens);
+                float[][] captured = new float[1][];
+                block.forward(inputs.get(s), tokens, (role, x, t) -> {
+                    if (role == group.role()) {
+                        captured[0] = Arrays.copyOf(x, t * in);
+                    }
+                });
+                if (s == 0) {
+                    probe = captured[0].clone();
+                }
+                if (hessian != null) {
+                    float[] rotated = captured[0];
+                    if (online != null) {
+                        online.apply(rotated, tokens); // Hessians of the rotated inputs, as the kernels will see them
+                    }
+                    hessian.addSequence(rotated, tokens);
+                }
+            }
+            float[] h = hessian == null ? null : hessian.hessian();
+            for (LinearRole role : group.members()) {
+                Linear fp = block.linear(role);
+                Linear inner = fp instanceof TransformedLinear t ? t.inner() : fp;
+                float[] w = inner.effectiveWeight();
+                int out = inner.outFeatures();
+                QuantizedWeight qw;
+                double loss;
+                String note;
+                if (h == null) {
+                    qw = config.grid().quantize(w, out, in);
+                    note = "rtn";
+                } else {
+                    GptqResult r = Gptq.quantize(w, out, in, h, GptqSettings.of(config.grid()));
+                    if (r.columnsPermuted()) {
+                        throw new IllegalStateException("GPTQ permuted the columns of " + block.name(role)
+                                + ": act-order is not supported with QuaRot's online transforms");
+                    }
+                    qw = r.weight();
+                    note = r.note().isEmpty() ? "gptq" : "gptq: " + r.note();
+                }
+                Linear q = QuantizedLinears.of(qw, inner.bias(), config.activations(), online);
+                loss = BlockOps.outputMse(fp, q, probe, tokens);
                 block.setLinear(role, q);
                 layers.add(new BlockReport.LayerReport(block.name(role), q.format(), loss,
-                        online == null ? "" : "online " + online.describe()));
+                        online == null ? note : note + ", online " + online.describe()));
             }
         }
         long millis = (System.nanoTime() - t0) / 1_000_000;
+        LOG.debug("quarot block {}: {} layers in {} ms", block.index(), layers.size(), millis);
         return new BlockReport(block.index(), layers, millis);
+    }
+
+    private static InputTransform onlineTransform(Linear l) {
+        return l instanceof TransformedLinear t ? t.transform() : null;
     }
 
     /** {@code w ← T(w ⊙ γ)} for each row of {@code w [rows, width]} ({@code γ} may be null), in double. */

@@ -5,6 +5,8 @@ import io.github.dllmquant.core.linear.Linear;
 import io.github.dllmquant.core.progress.ProgressListener;
 import io.github.dllmquant.core.quant.ActivationQuantizer;
 import io.github.dllmquant.core.quant.QuantizedWeight;
+import io.github.dllmquant.core.quant.WeightQuantizer;
+import io.github.dllmquant.core.progress.Progress;
 import io.github.dllmquant.core.spi.GroupRole;
 import io.github.dllmquant.core.spi.LinearGroup;
 import io.github.dllmquant.core.spi.LinearRole;
@@ -12,7 +14,6 @@ import io.github.dllmquant.core.spi.QuantizableBlock;
 import io.github.dllmquant.methods.BlockReport;
 import io.github.dllmquant.methods.QuantizationMethod;
 import io.github.dllmquant.methods.quarot.BlockOps;
-import io.github.dllmquant.methods.quarot.SignedGrid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -154,12 +155,16 @@ public final class SmoothQuant implements QuantizationMethod {
         // the smoothed full-precision group inputs of the first sequence measure each layer's error
         Map<GroupRole, float[]> probe = BlockOps.captureGroupInputs(block, inputs.get(0), tokens);
         List<BlockReport.LayerReport> layers = new ArrayList<>();
+        // per output channel, signed max/(2^(b−1)−1): at 8 bits SmoothQuant's max/127 int8 grid
+        WeightQuantizer grid = new WeightQuantizer(config.weightBits(), -1, true, WeightQuantizer.Grid.QUAROT, false);
+        int done = 0;
         for (LinearGroup group : block.groups()) {
             BlockOps.checkInterrupted();
+            progress.onProgress(new Progress("smoothquant block " + block.index() + ": " + group.role(), done++,
+                    block.groups().size()));
             for (LinearRole role : group.members()) {
                 Linear fp = block.linear(role);
-                QuantizedWeight qw = SignedGrid.quantize(fp.effectiveWeight(), fp.outFeatures(), fp.inFeatures(),
-                        config.weightBits(), -1, 1f);
+                QuantizedWeight qw = grid.quantize(fp.effectiveWeight(), fp.outFeatures(), fp.inFeatures());
                 Linear q = ActivationQuantizedLinear.of(qw, fp.bias(), config.activations(), null);
                 double loss = BlockOps.outputMse(fp, q, probe.get(group.role()), tokens);
                 block.setLinear(role, q);

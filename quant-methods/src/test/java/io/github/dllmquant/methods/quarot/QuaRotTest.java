@@ -95,8 +95,11 @@ class QuaRotTest {
         rtn4.quantize(new RtnWeightActivation(4, ActivationQuantizer.symmetric(4)), calib);
         SyntheticModel quarot4 = tinyLladaShaped();
         quarot4.quantize(new QuaRot(QuaRot.Config.of(4, 4)), calib);
+        SyntheticModel quarotRtn4 = tinyLladaShaped();
+        quarotRtn4.quantize(new QuaRot(QuaRot.Config.of(4, 4).withWeights(QuaRot.WeightAlgorithm.RTN)), calib);
         double eRtn4 = logitError(rtn4, ref, eval);
         double eQuarot4 = logitError(quarot4, ref, eval);
+        double eQuarotRtn4 = logitError(quarotRtn4, ref, eval);
 
         SyntheticModel rtn8 = tinyLladaShaped();
         rtn8.quantize(new RtnWeightActivation(8, ActivationQuantizer.symmetric(8)), calib);
@@ -104,12 +107,13 @@ class QuaRotTest {
         quarot8.quantize(new QuaRot(QuaRot.Config.of(8, 8)), calib);
         double eRtn8 = logitError(rtn8, ref, eval);
         double eQuarot8 = logitError(quarot8, ref, eval);
-        System.out.printf("logit error W4A4: RTN %.4f QuaRot %.4f; W8A8: RTN %.4f QuaRot %.4f%n",
-                eRtn4, eQuarot4, eRtn8, eQuarot8);
+        System.out.printf("logit error W4A4: RTN %.4f QuaRot-RTN %.4f QuaRot-GPTQ %.4f; W8A8: RTN %.4f QuaRot %.4f%n",
+                eRtn4, eQuarotRtn4, eQuarot4, eRtn8, eQuarot8);
 
         for (LinearRole role : LinearRole.values()) {
             assertThat(quarot4.block(1).linear(role)).isInstanceOf(ActivationQuantizedLinear.class);
         }
+        assertThat(eQuarotRtn4).isLessThan(0.65 * eRtn4);
         assertThat(eQuarot4).isLessThan(0.65 * eRtn4);
         assertThat(eQuarot8).isLessThan(0.02);
     }

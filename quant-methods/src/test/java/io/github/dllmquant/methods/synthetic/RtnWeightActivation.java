@@ -9,7 +9,7 @@ import io.github.dllmquant.core.spi.LinearRole;
 import io.github.dllmquant.core.spi.QuantizableBlock;
 import io.github.dllmquant.methods.BlockReport;
 import io.github.dllmquant.methods.QuantizationMethod;
-import io.github.dllmquant.methods.quarot.SignedGrid;
+import io.github.dllmquant.core.quant.WeightQuantizer;
 
 import java.util.List;
 
@@ -34,8 +34,9 @@ public final class RtnWeightActivation implements QuantizationMethod {
         for (LinearGroup g : block.groups()) {
             for (LinearRole role : g.members()) {
                 Linear fp = block.linear(role);
-                block.setLinear(role, ActivationQuantizedLinear.of(SignedGrid.quantize(fp.effectiveWeight(),
-                        fp.outFeatures(), fp.inFeatures(), weightBits, -1, 1f), fp.bias(), activations, null));
+                WeightQuantizer grid = new WeightQuantizer(weightBits, -1, true, WeightQuantizer.Grid.QUAROT, false);
+                block.setLinear(role, ActivationQuantizedLinear.of(grid.quantize(fp.effectiveWeight(),
+                        fp.outFeatures(), fp.inFeatures()), fp.bias(), activations, null));
             }
         }
         return new BlockReport(block.index(), List.of(), 0);
