@@ -1,5 +1,6 @@
 package io.github.dllmquant.core.linear;
 
+import io.github.dllmquant.core.concurrent.Parallel;
 import io.github.dllmquant.core.kernels.integer.Int8Weights;
 import io.github.dllmquant.core.kernels.integer.IntegerOps;
 import io.github.dllmquant.core.kernels.integer.QuantizedActivations;
@@ -91,7 +92,7 @@ public final class ActivationQuantizedLinear implements Linear {
             transform.apply(input, tokens);
         }
         QuantizedActivations a = IntegerOps.quantizePerToken(input, tokens, in, weight.groupSize(), activationQuantizer);
-        IntegerOps.gemm(int8, a, y, 0, out);
+        IntegerOps.gemm(int8, a, y, Parallel.pool());
         if (bias != null) {
             for (int t = 0; t < tokens; t++) {
                 for (int o = 0; o < out; o++) {

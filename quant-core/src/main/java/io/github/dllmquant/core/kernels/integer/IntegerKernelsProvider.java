@@ -1,17 +1,15 @@
 package io.github.dllmquant.core.kernels.integer;
 
+import io.github.dllmquant.core.kernels.KernelProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Chooses the {@link IntegerKernels} implementation once, at class initialisation: the Panama one
- * when the {@code jdk.incubator.vector} module is present, else the scalar one. The system property
- * {@value #PROPERTY} ({@code scalar} or {@code panama}) overrides the choice.
+ * Chooses the {@link IntegerKernels} implementation once, at class initialisation, following the
+ * decision {@link KernelProvider} made for every kernel family ({@code -Ddllmq.kernels=scalar|panama},
+ * default Panama when {@code jdk.incubator.vector} is present), and logs it.
  */
 public final class IntegerKernelsProvider {
-
-    /** System property forcing the implementation: {@code scalar} or {@code panama}. */
-    public static final String PROPERTY = "dllmq.kernels";
 
     private static final Logger LOG = LoggerFactory.getLogger(IntegerKernelsProvider.class);
 
@@ -28,16 +26,13 @@ public final class IntegerKernelsProvider {
     }
 
     private static IntegerKernels lookup() {
-        String requested = System.getProperty(PROPERTY, "").trim();
-        if (requested.equals("scalar")) {
-            LOG.info("integer kernels: scalar (forced by -D{})", PROPERTY);
+        // one decision for every kernel family: -Ddllmq.kernels and the vector module, see KernelProvider
+        if (!KernelProvider.panama()) {
+            LOG.info("integer kernels: scalar");
             return ScalarIntegerKernels.INSTANCE;
         }
-        if (!requested.isEmpty() && !requested.equals("panama")) {
-            throw new IllegalStateException("-D" + PROPERTY + " must be 'scalar' or 'panama', got '" + requested + "'");
-        }
-        // The Panama twin is not written yet: everything runs on the scalar specification.
-        LOG.info("integer kernels: scalar");
-        return ScalarIntegerKernels.INSTANCE;
+        IntegerKernels panama = PanamaIntegerKernels.INSTANCE;
+        LOG.info("integer kernels: {}", panama.name());
+        return panama;
     }
 }

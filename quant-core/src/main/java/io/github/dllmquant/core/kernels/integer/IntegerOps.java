@@ -1,5 +1,6 @@
 package io.github.dllmquant.core.kernels.integer;
 
+import io.github.dllmquant.core.concurrent.ThreadPool;
 import io.github.dllmquant.core.quant.ActivationQuantizer;
 
 /**
@@ -44,6 +45,26 @@ public final class IntegerOps {
     public static void gemm(Int8Weights w, QuantizedActivations a, float[] y, int rowStart, int rowEnd) {
         checkGemm(w.in(), w.groupSize(), w.out(), a, y, rowStart, rowEnd);
         IntegerKernelsProvider.get().gemm(w, a, y, rowStart, rowEnd);
+    }
+
+    /**
+     * {@link #gemm(Int8Weights, QuantizedActivations, float[], int, int)} over all output rows, split into
+     * chunks of rows that the threads of {@code pool} claim (each thread computes whole rows, so the
+     * result equals the single-threaded one bit for bit).
+     */
+    public static void gemm(Int8Weights w, QuantizedActivations a, float[] y, ThreadPool pool) {
+        checkGemm(w.in(), w.groupSize(), w.out(), a, y, 0, w.out());
+        IntegerKernels kernels = IntegerKernelsProvider.get();
+        pool.forChunks(w.out(), rowChunk(w.out(), pool.parallelism()), (from, to) -> kernels.gemm(w, a, y, from, to));
+    }
+
+    /**
+     * Rows per work item: about four items per thread so uneven threads balance (ggml's rule), a
+     * multiple of the 4-row register tile, at least 16 rows.
+     */
+    static int rowChunk(int rows, int threads) {
+        int chunk = (rows + 4 * threads - 1) / (4 * threads);
+        return Math.max(16, (chunk + 3) & ~3);
     }
 
     static void checkGemm(int in, int groupSize, int out, QuantizedActivations a, float[] y, int rowStart, int rowEnd) {

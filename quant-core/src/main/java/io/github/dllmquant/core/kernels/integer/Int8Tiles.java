@@ -1,0 +1,300 @@
+package io.github.dllmquant.core.kernels.integer;
+
+import io.github.dllmquant.core.kernels.VectorWidth;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Register-tiled int8 dot-product micro-kernels of {@link PanamaIntegerKernels}: each computes the raw
+ * sums {@code Σ_l x[l]·y[l]} of several row pairs over {@code len} consecutive bytes, exactly.
+ *
+ * <p>Per step of {@code SL} bytes (half a vector) each operand is widened B2S to one short vector,
+ * multiplied in 16 bits (an int8×int8 product fits int16) and widened S2I into int32 accumulators.
+ * With {@code pairs}, two steps' products are added in int16 before the widening, valid when one
+ * operand of every product lies in [−127, 127] ({@code 2·127·128 = 32512 ≤ 32767}). Tails shorter
+ * than one step run scalar. No masks in the loops.
+ *
+ * <p>The loads and widenings are written out in the loop bodies rather than in helper methods: the
+ * Vector API's own methods are force-inlined, but a helper of ours is subject to C2's inlining node
+ * budget ({@code NodeCountInliningCutoff}), which a 4×4 tile exhausts after a few calls; a helper that
+ * is not inlined boxes every vector (measured: 9–11 GFLOP/s instead of 100+). Each loop also lives in
+ * its own method to keep the compiled units small.
+ */
+final class Int8Tiles {
+
+    private static final VectorSpecies<Integer> I = VectorWidth.INT;
+    private static final VectorSpecies<Short> S = VectorWidth.SHORT;
+    private static final VectorSpecies<Byte> B_HALF = PanamaIntegerKernels.B_HALF;
+    /** Bytes per step: one short vector's lanes. */
+    static final int SL = S.length();
+
+    private Int8Tiles() {
+    }
+
+    /**
+     * {@code dots[i·4 + j] = Σ_{l<len} a[aOff + i·aStride + l] · w[wOff + j·wStride + l]} for i, j &lt; 4.
+     */
+    static void dot4x4(byte[] a, int aOff, int aStride, byte[] w, int wOff, int wStride, int len, boolean pairs, int[] dots) {
+        assert len > 0;
+        java.util.Arrays.fill(dots, 0);
+        int l = 0;
+        if (pairs && len >= 2 * SL) {
+            l = pairs4x4(a, aOff, aStride, w, wOff, wStride, len, dots);
+        }
+        if (len - l >= SL) {
+            l = steps4x4(a, aOff, aStride, w, wOff, wStride, l, len, dots);
+        }
+        if (l < len) {
+            for (int i = 0; i < 4; i++) {
+                for (int j = 0; j < 4; j++) {
+                    dots[i * 4 + j] += tail(a, aOff + i * aStride, w, wOff + j * wStride, l, len);
+                }
+            }
+        }
+    }
+
+    /** The paired loop of {@link #dot4x4} from 0; adds into {@code dots}, returns where it stopped. */
+    private static int pairs4x4(byte[] a, int aOff, int aStride, byte[] w, int wOff, int wStride, int len, int[] dots) {
+        IntVector c00 = IntVector.zero(I);
+        IntVector c01 = IntVector.zero(I);
+        IntVector c02 = IntVector.zero(I);
+        IntVector c03 = IntVector.zero(I);
+        IntVector c10 = IntVector.zero(I);
+        IntVector c11 = IntVector.zero(I);
+        IntVector c12 = IntVector.zero(I);
+        IntVector c13 = IntVector.zero(I);
+        IntVector c20 = IntVector.zero(I);
+        IntVector c21 = IntVector.zero(I);
+        IntVector c22 = IntVector.zero(I);
+        IntVector c23 = IntVector.zero(I);
+        IntVector c30 = IntVector.zero(I);
+        IntVector c31 = IntVector.zero(I);
+        IntVector c32 = IntVector.zero(I);
+        IntVector c33 = IntVector.zero(I);
+        int l = 0;
+        for (; l <= len - 2 * SL; l += 2 * SL) {
+            ShortVector a0 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 0 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector b0 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 0 * aStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector a1 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 1 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector b1 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 1 * aStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector a2 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 2 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector b2 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 2 * aStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector a3 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 3 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector b3 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 3 * aStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector w0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector v0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector p00 = a0.mul(w0).add(b0.mul(v0));
+            c00 = c00.add((IntVector) p00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p00.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p10 = a1.mul(w0).add(b1.mul(v0));
+            c10 = c10.add((IntVector) p10.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p10.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p20 = a2.mul(w0).add(b2.mul(v0));
+            c20 = c20.add((IntVector) p20.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p20.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p30 = a3.mul(w0).add(b3.mul(v0));
+            c30 = c30.add((IntVector) p30.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p30.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector w1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector v1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector p01 = a0.mul(w1).add(b0.mul(v1));
+            c01 = c01.add((IntVector) p01.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p01.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p11 = a1.mul(w1).add(b1.mul(v1));
+            c11 = c11.add((IntVector) p11.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p11.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p21 = a2.mul(w1).add(b2.mul(v1));
+            c21 = c21.add((IntVector) p21.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p21.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p31 = a3.mul(w1).add(b3.mul(v1));
+            c31 = c31.add((IntVector) p31.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p31.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector w2 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 2 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector v2 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 2 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector p02 = a0.mul(w2).add(b0.mul(v2));
+            c02 = c02.add((IntVector) p02.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p02.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p12 = a1.mul(w2).add(b1.mul(v2));
+            c12 = c12.add((IntVector) p12.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p12.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p22 = a2.mul(w2).add(b2.mul(v2));
+            c22 = c22.add((IntVector) p22.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p22.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p32 = a3.mul(w2).add(b3.mul(v2));
+            c32 = c32.add((IntVector) p32.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p32.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector w3 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 3 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector v3 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 3 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector p03 = a0.mul(w3).add(b0.mul(v3));
+            c03 = c03.add((IntVector) p03.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p03.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p13 = a1.mul(w3).add(b1.mul(v3));
+            c13 = c13.add((IntVector) p13.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p13.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p23 = a2.mul(w3).add(b2.mul(v3));
+            c23 = c23.add((IntVector) p23.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p23.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p33 = a3.mul(w3).add(b3.mul(v3));
+            c33 = c33.add((IntVector) p33.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p33.convertShape(VectorOperators.S2I, I, 1));
+        }
+        dots[0] += c00.reduceLanes(VectorOperators.ADD);
+        dots[1] += c01.reduceLanes(VectorOperators.ADD);
+        dots[2] += c02.reduceLanes(VectorOperators.ADD);
+        dots[3] += c03.reduceLanes(VectorOperators.ADD);
+        dots[4] += c10.reduceLanes(VectorOperators.ADD);
+        dots[5] += c11.reduceLanes(VectorOperators.ADD);
+        dots[6] += c12.reduceLanes(VectorOperators.ADD);
+        dots[7] += c13.reduceLanes(VectorOperators.ADD);
+        dots[8] += c20.reduceLanes(VectorOperators.ADD);
+        dots[9] += c21.reduceLanes(VectorOperators.ADD);
+        dots[10] += c22.reduceLanes(VectorOperators.ADD);
+        dots[11] += c23.reduceLanes(VectorOperators.ADD);
+        dots[12] += c30.reduceLanes(VectorOperators.ADD);
+        dots[13] += c31.reduceLanes(VectorOperators.ADD);
+        dots[14] += c32.reduceLanes(VectorOperators.ADD);
+        dots[15] += c33.reduceLanes(VectorOperators.ADD);
+        return l;
+    }
+
+    /** Single steps of {@link #dot4x4} from {@code from}; adds into {@code dots}, returns where it stopped. */
+    private static int steps4x4(byte[] a, int aOff, int aStride, byte[] w, int wOff, int wStride, int from, int len, int[] dots) {
+        IntVector c00 = IntVector.zero(I);
+        IntVector c01 = IntVector.zero(I);
+        IntVector c02 = IntVector.zero(I);
+        IntVector c03 = IntVector.zero(I);
+        IntVector c10 = IntVector.zero(I);
+        IntVector c11 = IntVector.zero(I);
+        IntVector c12 = IntVector.zero(I);
+        IntVector c13 = IntVector.zero(I);
+        IntVector c20 = IntVector.zero(I);
+        IntVector c21 = IntVector.zero(I);
+        IntVector c22 = IntVector.zero(I);
+        IntVector c23 = IntVector.zero(I);
+        IntVector c30 = IntVector.zero(I);
+        IntVector c31 = IntVector.zero(I);
+        IntVector c32 = IntVector.zero(I);
+        IntVector c33 = IntVector.zero(I);
+        int l = from;
+        for (; l <= len - SL; l += SL) {
+            ShortVector a0 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 0 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector a1 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 1 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector a2 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 2 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector a3 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 3 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector w0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector p00 = a0.mul(w0);
+            c00 = c00.add((IntVector) p00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p00.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p10 = a1.mul(w0);
+            c10 = c10.add((IntVector) p10.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p10.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p20 = a2.mul(w0);
+            c20 = c20.add((IntVector) p20.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p20.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p30 = a3.mul(w0);
+            c30 = c30.add((IntVector) p30.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p30.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector w1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector p01 = a0.mul(w1);
+            c01 = c01.add((IntVector) p01.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p01.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p11 = a1.mul(w1);
+            c11 = c11.add((IntVector) p11.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p11.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p21 = a2.mul(w1);
+            c21 = c21.add((IntVector) p21.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p21.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p31 = a3.mul(w1);
+            c31 = c31.add((IntVector) p31.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p31.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector w2 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 2 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector p02 = a0.mul(w2);
+            c02 = c02.add((IntVector) p02.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p02.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p12 = a1.mul(w2);
+            c12 = c12.add((IntVector) p12.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p12.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p22 = a2.mul(w2);
+            c22 = c22.add((IntVector) p22.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p22.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p32 = a3.mul(w2);
+            c32 = c32.add((IntVector) p32.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p32.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector w3 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 3 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector p03 = a0.mul(w3);
+            c03 = c03.add((IntVector) p03.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p03.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p13 = a1.mul(w3);
+            c13 = c13.add((IntVector) p13.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p13.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p23 = a2.mul(w3);
+            c23 = c23.add((IntVector) p23.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p23.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p33 = a3.mul(w3);
+            c33 = c33.add((IntVector) p33.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p33.convertShape(VectorOperators.S2I, I, 1));
+        }
+        dots[0] += c00.reduceLanes(VectorOperators.ADD);
+        dots[1] += c01.reduceLanes(VectorOperators.ADD);
+        dots[2] += c02.reduceLanes(VectorOperators.ADD);
+        dots[3] += c03.reduceLanes(VectorOperators.ADD);
+        dots[4] += c10.reduceLanes(VectorOperators.ADD);
+        dots[5] += c11.reduceLanes(VectorOperators.ADD);
+        dots[6] += c12.reduceLanes(VectorOperators.ADD);
+        dots[7] += c13.reduceLanes(VectorOperators.ADD);
+        dots[8] += c20.reduceLanes(VectorOperators.ADD);
+        dots[9] += c21.reduceLanes(VectorOperators.ADD);
+        dots[10] += c22.reduceLanes(VectorOperators.ADD);
+        dots[11] += c23.reduceLanes(VectorOperators.ADD);
+        dots[12] += c30.reduceLanes(VectorOperators.ADD);
+        dots[13] += c31.reduceLanes(VectorOperators.ADD);
+        dots[14] += c32.reduceLanes(VectorOperators.ADD);
+        dots[15] += c33.reduceLanes(VectorOperators.ADD);
+        return l;
+    }
+
+    /** {@code dots[j] = Σ_{l<len} x[xOff + l] · y[yOff + j·yStride + l]} for j &lt; 4. */
+    static void dot1x4(byte[] x, int xOff, byte[] y, int yOff, int yStride, int len, boolean pairs, int[] dots) {
+        assert len > 0;
+        IntVector c00 = IntVector.zero(I);
+        IntVector c01 = IntVector.zero(I);
+        IntVector c02 = IntVector.zero(I);
+        IntVector c03 = IntVector.zero(I);
+        int l = 0;
+        if (pairs) {
+            for (; l <= len - 2 * SL; l += 2 * SL) {
+                ShortVector a0 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector b0 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector p00 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 0 * yStride + l).convertShape(VectorOperators.B2S, S, 0))).add(b0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 0 * yStride + l + SL).convertShape(VectorOperators.B2S, S, 0))));
+                c00 = c00.add((IntVector) p00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p00.convertShape(VectorOperators.S2I, I, 1));
+                ShortVector p01 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 1 * yStride + l).convertShape(VectorOperators.B2S, S, 0))).add(b0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 1 * yStride + l + SL).convertShape(VectorOperators.B2S, S, 0))));
+                c01 = c01.add((IntVector) p01.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p01.convertShape(VectorOperators.S2I, I, 1));
+                ShortVector p02 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 2 * yStride + l).convertShape(VectorOperators.B2S, S, 0))).add(b0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 2 * yStride + l + SL).convertShape(VectorOperators.B2S, S, 0))));
+                c02 = c02.add((IntVector) p02.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p02.convertShape(VectorOperators.S2I, I, 1));
+                ShortVector p03 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 3 * yStride + l).convertShape(VectorOperators.B2S, S, 0))).add(b0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 3 * yStride + l + SL).convertShape(VectorOperators.B2S, S, 0))));
+                c03 = c03.add((IntVector) p03.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p03.convertShape(VectorOperators.S2I, I, 1));
+            }
+        }
+        for (; l <= len - SL; l += SL) {
+            ShortVector a0 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l).convertShape(VectorOperators.B2S, S, 0));
+            ShortVector p00 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 0 * yStride + l).convertShape(VectorOperators.B2S, S, 0)));
+            c00 = c00.add((IntVector) p00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p00.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p01 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 1 * yStride + l).convertShape(VectorOperators.B2S, S, 0)));
+            c01 = c01.add((IntVector) p01.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p01.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p02 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 2 * yStride + l).convertShape(VectorOperators.B2S, S, 0)));
+            c02 = c02.add((IntVector) p02.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p02.convertShape(VectorOperators.S2I, I, 1));
+            ShortVector p03 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 3 * yStride + l).convertShape(VectorOperators.B2S, S, 0)));
+            c03 = c03.add((IntVector) p03.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p03.convertShape(VectorOperators.S2I, I, 1));
+        }
+        dots[0] = c00.reduceLanes(VectorOperators.ADD) + tail(x, xOff, y, yOff + 0 * yStride, l, len);
+        dots[1] = c01.reduceLanes(VectorOperators.ADD) + tail(x, xOff, y, yOff + 1 * yStride, l, len);
+        dots[2] = c02.reduceLanes(VectorOperators.ADD) + tail(x, xOff, y, yOff + 2 * yStride, l, len);
+        dots[3] = c03.reduceLanes(VectorOperators.ADD) + tail(x, xOff, y, yOff + 3 * yStride, l, len);
+    }
+
+    /** {@code Σ_{l<len} x[xOff + l] · y[yOff + l]}, with two accumulators to hide the add latency. */
+    static int dot1x1(byte[] x, int xOff, byte[] y, int yOff, int len, boolean pairs) {
+        assert len > 0;
+        IntVector c0 = IntVector.zero(I);
+        IntVector c1 = IntVector.zero(I);
+        int l = 0;
+        if (pairs) {
+            for (; l <= len - 2 * SL; l += 2 * SL) {
+                ShortVector p0 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l).convertShape(VectorOperators.B2S, S, 0)).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l).convertShape(VectorOperators.B2S, S, 0))).add(((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l + SL).convertShape(VectorOperators.B2S, S, 0)).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l + SL).convertShape(VectorOperators.B2S, S, 0))));
+                c0 = c0.add((IntVector) p0.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p0.convertShape(VectorOperators.S2I, I, 1));
+            }
+        } else {
+            for (; l <= len - 2 * SL; l += 2 * SL) {
+                ShortVector p0 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l).convertShape(VectorOperators.B2S, S, 0)).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l).convertShape(VectorOperators.B2S, S, 0)));
+                c0 = c0.add((IntVector) p0.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p0.convertShape(VectorOperators.S2I, I, 1));
+                ShortVector p1 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l + SL).convertShape(VectorOperators.B2S, S, 0)).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l + SL).convertShape(VectorOperators.B2S, S, 0)));
+                c1 = c1.add((IntVector) p1.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p1.convertShape(VectorOperators.S2I, I, 1));
+            }
+        }
+        for (; l <= len - SL; l += SL) {
+            ShortVector p0 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l).convertShape(VectorOperators.B2S, S, 0)).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l).convertShape(VectorOperators.B2S, S, 0)));
+            c0 = c0.add((IntVector) p0.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p0.convertShape(VectorOperators.S2I, I, 1));
+        }
+        return c0.add(c1).reduceLanes(VectorOperators.ADD) + tail(x, xOff, y, yOff, l, len);
+    }
+
+    /** The scalar remainder {@code Σ_{from ≤ l < len} x[xOff + l]·y[yOff + l]}. */
+    static int tail(byte[] x, int xOff, byte[] y, int yOff, int from, int len) {
+        int s = 0;
+        for (int l = from; l < len; l++) {
+            s += x[xOff + l] * y[yOff + l];
+        }
+        return s;
+    }
+}

@@ -1,0 +1,217 @@
+package io.github.dllmquant.core.kernels.integer;
+
+import io.github.dllmquant.core.kernels.VectorWidth;
+import io.github.dllmquant.core.quant.ActivationQuantizer;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API twin of {@link ScalarIntegerKernels}: identical codes and identical outputs, faster.
+ * Species come from {@link VectorWidth} (one width per JVM, {@code -Ddllmq.vectorBits}).
+ *
+ * <p>The Vector API has no widening integer dot product ({@code vpdpbusd}/{@code vpdpwssd}/{@code pmaddwd}
+ * are unreachable from it on C2), so the int8 GEMM widens bytes to shorts, multiplies in 16 bits
+ * ({@code vpmullw}; an int8×int8 product always fits int16), and widens shorts to ints into int32
+ * accumulators. When at least one operand never holds −128, two products share one int16 lane before
+ * the widening ({@code 127·128·2 = 32512 ≤ 32767}), which halves the widening work.
+ */
+final class PanamaIntegerKernels implements IntegerKernels {
+
+    static final PanamaIntegerKernels INSTANCE = new PanamaIntegerKernels();
+
+    private static final VectorSpecies<Float> F = VectorWidth.FLOAT;
+    private static final VectorSpecies<Integer> I = VectorWidth.INT;
+    private static final VectorSpecies<Short> S = VectorWidth.SHORT;
+    /** Bytes that widen into one {@link #S} vector: half the width, so the B2S conversion is part 0. */
+    static final VectorSpecies<Byte> B_HALF = ByteVector.SPECIES_MAX.withShape(VectorShape.forBitSize(VectorWidth.BITS / 2));
+    private static final int FL = F.length();
+    private static final int SL = S.length();
+    /** 1.5·2^23: {@code (u + R) − R} rounds {@code u} half to even, exactly as Math.rint, for |u| < 2^22. */
+    private static final float ROUNDER = 0x1.8p23f;
+
+    private PanamaIntegerKernels() {
+    }
+
+    @Override
+    public String name() {
+        return "panama-" + VectorWidth.BITS;
+    }
+
+    // ---------------------------------------------------------------- activation quantization
+
+    @Override
+    public void quantizePerToken(float[] x, ActivationQuantizer aq, QuantizedActivations out) {
+        int tokens = out.tokens();
+        int k = out.k();
+        int groupSize = out.groupSize();
+        int groups = out.groups();
+        byte[] codes = out.codes();
+        int[] sums = out.sums();
+        int[] scratch = new int[groupSize];
+        int minCode = 0;
+        FloatVector rounder = FloatVector.broadcast(F, ROUNDER);
+        for (int t = 0; t < tokens; t++) {
+            int off = t * k;
+            TokenGrid grid = TokenGrid.fromRange(rangeMin(x, off, k), rangeMax(x, off, k), aq, t);
+            float s = grid.scale();
+            int zc = grid.centredZero();
+            out.scales()[t] = s;
+            out.zeros()[t] = zc;
+            FloatVector vs = FloatVector.broadcast(F, s);
+            FloatVector lo = FloatVector.broadcast(F, grid.lowerBound());
+            FloatVector hi = FloatVector.broadcast(F, grid.upperBound());
+            for (int g = 0; g < groups; g++) {
+                int base = off + g * groupSize;
+                IntVector vsum = IntVector.zero(I);
+                IntVector vmin = IntVector.zero(I);
+                int j = 0;
+                for (; j <= groupSize - FL; j += FL) {
+                    // same order as the scalar spec: true division, clamp, rint, add the centred zero
+                    FloatVector u = FloatVector.fromArray(F, x, base + j).div(vs).max(lo).min(hi);
+                    u = u.add(rounder).sub(rounder);
+                    IntVector c = ((IntVector) u.convert(VectorOperators.F2I, 0)).add(zc);
+                    c.intoArray(scratch, j);
+                    vsum = vsum.add(c);
+                    vmin = vmin.min(c);
+                }
+                int sum = vsum.reduceLanes(VectorOperators.ADD);
+                minCode = Math.min(minCode, vmin.reduceLanes(VectorOperators.MIN));
+                for (int i = 0; i < j; i++) {
+                    codes[base + i] = (byte) scratch[i]; // narrowing loop: C2 vectorises it
+                }
+                for (; j < groupSize; j++) {
+                    float u = Math.min(Math.max(x[base + j] / s, grid.lowerBound()), grid.upperBound());
+                    int c = (int) Math.rint(u) + zc;
+                    codes[base + j] = (byte) c;
+                    sum += c;
+                    minCode = Math.min(minCode, c);
+                }
+                sums[t * groups + g] = sum;
+            }
+        }
+        out.markQuantized(aq, minCode == -128);
+    }
+
+    private static float rangeMin(float[] x, int off, int k) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= k - FL; i += FL) {
+            acc = acc.min(FloatVector.fromArray(F, x, off + i));
+        }
+        float m = acc.reduceLanes(VectorOperators.MIN);
+        for (; i < k; i++) {
+            m = Math.min(m, x[off + i]);
+        }
+        return m;
+    }
+
+    private static float rangeMax(float[] x, int off, int k) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= k - FL; i += FL) {
+            acc = acc.max(FloatVector.fromArray(F, x, off + i));
+        }
+        float m = acc.reduceLanes(VectorOperators.MAX);
+        for (; i < k; i++) {
+            m = Math.max(m, x[off + i]);
+        }
+        return m;
+    }
+
+    // ---------------------------------------------------------------- int8 GEMM
+
+    @Override
+    public void gemm(Int8Weights w, QuantizedActivations a, float[] y, int rowStart, int rowEnd) {
+        int k = w.in();
+        int out = w.out();
+        int groupSize = w.groupSize();
+        int groups = w.groups();
+        int tokens = a.tokens();
+        byte[] wc = w.codes();
+        byte[] ac = a.codes();
+        // pair-summing needs one operand in [−127, 127]; the dot is symmetric, so either side may supply it
+        boolean pairs = !(w.fullNegativeRange() && a.fullNegativeRange());
+        int[] dots = new int[16];
+        float[] acc = new float[16];
+        // rows outer, tokens inner: a 4-row weight tile stays in L1 while the activations stream from L2
+        int o = rowStart;
+        for (; o + 4 <= rowEnd; o += 4) {
+            int t = 0;
+            for (; t + 4 <= tokens; t += 4) {
+                java.util.Arrays.fill(acc, 0f);
+                for (int g = 0; g < groups; g++) {
+                    int kOff = g * groupSize;
+                    Int8Tiles.dot4x4(ac, t * k + kOff, k, wc, o * k + kOff, k, groupSize, pairs, dots);
+                    epilogue(w, a, t, 4, o, 4, g, dots, acc);
+                }
+                store(a, y, out, t, 4, o, 4, acc);
+            }
+            for (; t < tokens; t++) {
+                java.util.Arrays.fill(acc, 0f);
+                for (int g = 0; g < groups; g++) {
+                    int kOff = g * groupSize;
+                    Int8Tiles.dot1x4(ac, t * k + kOff, wc, o * k + kOff, k, groupSize, pairs, dots);
+                    epilogue(w, a, t, 1, o, 4, g, dots, acc);
+                }
+                store(a, y, out, t, 1, o, 4, acc);
+            }
+        }
+        for (; o < rowEnd; o++) {
+            int t = 0;
+            for (; t + 4 <= tokens; t += 4) {
+                java.util.Arrays.fill(acc, 0f);
+                for (int g = 0; g < groups; g++) {
+                    int kOff = g * groupSize;
+                    // one weight row against four tokens: the dot is symmetric, so the 1x4 kernel serves
+                    Int8Tiles.dot1x4(wc, o * k + kOff, ac, t * k + kOff, k, groupSize, pairs, dots);
+                    epilogue(w, a, t, 4, o, 1, g, dots, acc);
+                }
+                store(a, y, out, t, 4, o, 1, acc);
+            }
+            for (; t < tokens; t++) {
+                java.util.Arrays.fill(acc, 0f);
+                for (int g = 0; g < groups; g++) {
+                    int kOff = g * groupSize;
+                    dots[0] = Int8Tiles.dot1x1(ac, t * k + kOff, wc, o * k + kOff, groupSize, pairs);
+                    epilogue(w, a, t, 1, o, 1, g, dots, acc);
+                }
+                store(a, y, out, t, 1, o, 1, acc);
+            }
+        }
+    }
+
+    /**
+     * Adds {@code float(correctedDot)·sw} of group {@code g} for an {@code mt × nt} tile to {@code acc};
+     * {@code dots[i·4 + j]} (or {@code dots[j·4 + i]} when the tile is one row of tokens) holds the raw
+     * Σ w·a. Same arithmetic, same order as the scalar spec.
+     */
+    static void epilogue(Int8Weights w, QuantizedActivations a, int t0, int mt, int o0, int nt, int g, int[] dots, float[] acc) {
+        int groups = w.groups();
+        int groupSize = w.groupSize();
+        for (int i = 0; i < mt; i++) {
+            int t = t0 + i;
+            int sumA = a.sums()[t * groups + g];
+            int za = a.zeros()[t];
+            for (int j = 0; j < nt; j++) {
+                int wg = (o0 + j) * groups + g;
+                int dot = dots[mt == 1 ? j : nt == 1 ? i : i * 4 + j];
+                long exact = IntegerKernels.correctedDot(dot, w.sums()[wg], sumA, w.zeros()[wg], za, groupSize);
+                acc[i * 4 + j] += (float) exact * w.scales()[wg];
+            }
+        }
+    }
+
+    static void store(QuantizedActivations a, float[] y, int out, int t0, int mt, int o0, int nt, float[] acc) {
+        for (int i = 0; i < mt; i++) {
+            float sa = a.scales()[t0 + i];
+            for (int j = 0; j < nt; j++) {
+                y[(t0 + i) * out + o0 + j] = acc[i * 4 + j] * sa;
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package io.github.dllmquant.core.kernels.integer;
+
+import io.github.dllmquant.core.kernels.VectorWidth;
+import io.github.dllmquant.core.quant.ActivationQuantizer;
+import io.github.dllmquant.core.quant.QuantizedWeight;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The Panama twin against the scalar specification: identical codes, scales, zeros, sums and
+ * bit-identical GEMM outputs (the integer sums are exact and the float epilogue runs in the same
+ * order). Runs once per forced vector width (see the quant-core pom).
+ */
+class PanamaIntegerKernelsTest {
+
+    private static final IntegerKernels SCALAR = ScalarIntegerKernels.INSTANCE;
+    private static final IntegerKernels PANAMA = PanamaIntegerKernels.INSTANCE;
+
+    private static final ActivationQuantizer[] QUANTIZERS = {
+            ActivationQuantizer.symmetric(8), ActivationQuantizer.asymmetric(8),
+            ActivationQuantizer.symmetric(4), ActivationQuantizer.asymmetric(4),
+            new ActivationQuantizer(8, true, 0.8f), new ActivationQuantizer(4, false, 0.9f)};
+
+    static float[] activations(Random rnd, int n, boolean ties) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            // integers and halves make exact ties when the scale comes out as 1 or 0.5
+            x[i] = ties ? (rnd.nextInt(255) - 127) * 0.5f : (float) rnd.nextGaussian() * (i % 29 == 0 ? 30f : 1f);
+        }
+        return x;
+    }
+
+    private static void assertSameQuantization(float[] x, int tokens, int k, int groupSize, ActivationQuantizer aq) {
+        QuantizedActivations s = new QuantizedActivations(tokens, k, groupSize);
+        QuantizedActivations p = new QuantizedActivations(tokens, k, groupSize);
+        SCALAR.quantizePerToken(x, aq, s);
+        PANAMA.quantizePerToken(x, aq, p);
+        String where = aq + " tokens=" + tokens + " k=" + k + " g=" + groupSize + " bits=" + VectorWidth.BITS;
+        assertThat(p.codes()).as(where).containsExactly(s.codes());
+        assertThat(p.scales()).as(where).containsExactly(s.scales());
+        assertThat(p.zeros()).as(where).containsExactly(s.zeros());
+        assertThat(p.sums()).as(where).containsExactly(s.sums());
+        assertThat(p.fullNegativeRange()).as(where).isEqualTo(s.fullNegativeRange());
+    }
+
+    @Test
+    void quantizationMatchesScalarOnAwkwardSizes() {
+        Random rnd = new Random(11);
+        int[][] shapes = {{1, 1, 1}, {1, 13, 13}, {3, 207, 69}, {13, 64, 16}, {2, 4098, 2049}, {5, 702, 54}, {1, 33, 11}};
+        for (int[] shape : shapes) {
+            for (ActivationQuantizer aq : QUANTIZERS) {
+                for (boolean ties : new boolean[]{false, true}) {
+                    assertSameQuantization(activations(rnd, shape[0] * shape[1], ties), shape[0], shape[1], shape[2], aq);
+                }
+            }
+        }
+    }
+
+    @Test
+    void quantizationMatchesScalarOnZeroAndConstantTokens() {
+        float[] x = new float[4 * 40];
+        for (int i = 40; i < 80; i++) {
+            x[i] = 3.25f;
+        }
+        for (int i = 80; i < 120; i++) {
+            x[i] = -1e-40f; // subnormal: the scale underflows
+        }
+        for (ActivationQuantizer aq : QUANTIZERS) {
+            assertSameQuantization(x, 4, 40, 8, aq);
+        }
+    }
+
+    static QuantizedWeight weight(Random rnd, int out, int in, int bits, int groupSize, boolean symmetric, boolean extremes) {
+        int groups = in / groupSize;
+        int maxq = (1 << bits) - 1;
+        byte[] codes = new byte[out * in];
+        for (int i = 0; i < codes.length; i++) {
+            codes[i] = (byte) (extremes ? (rnd.nextBoolean() ? 0 : maxq) : rnd.nextInt(maxq + 1));
+        }
+        float[] scales = new float[out * groups];
+        float[] zeros = new float[out * groups];
+        for (int j = 0; j < scales.length; j++) {
+            scales[j] = 0.01f + rnd.nextFloat() * 0.02f;
+            zeros[j] = symmetric ? 1 << (bits - 1) : rnd.nextInt(maxq + 1);
+        }
+        return new QuantizedWeight(out, in, bits, groupSize, symmetric, codes, scales, zeros);
+    }
+
+    private static void assertSameGemm(Int8Weights w, float[] x, int tokens, ActivationQuantizer aq, String where) {
+        QuantizedActivations a = new QuantizedActivations(tokens, w.in(), w.groupSize());
+        SCALAR.quantizePerToken(x, aq, a);
+        float[] ys = new float[tokens * w.out()];
+        float[] yp = new float[tokens * w.out()];
+        SCALAR.gemm(w, a, ys, 0, w.out());
+        PANAMA.gemm(w, a, yp, 0, w.out());
+        assertThat(yp).as(where + " pairs=" + !(w.fullNegativeRange() && a.fullNegativeRange())).containsExactly(ys);
+    }
+
+    @Test
+    void int8GemmMatchesScalarOnAwkwardShapes() {
+        Random rnd = new Random(5);
+        // {tokens, out, in, groupSize}
+        int[][] shapes = {{1, 1, 32, 32}, {1, 4, 13 * 16, 16}, {13, 1, 64, 64}, {13, 13, 13 * 32, 32},
+                {4, 8, 128, 128}, {5, 7, 207, 207}, {207, 6, 96, 48}, {3, 5, 4098, 683}, {2, 9, 130, 13}};
+        for (int[] sh : shapes) {
+            for (int bits : new int[]{8, 6, 4}) {
+                for (boolean sym : new boolean[]{true, false}) {
+                    Int8Weights w = Int8Weights.of(weight(rnd, sh[1], sh[2], bits, sh[3], sym, false));
+                    for (ActivationQuantizer aq : QUANTIZERS) {
+                        assertSameGemm(w, activations(rnd, sh[0] * sh[2], false), sh[0], aq,
+                                "M=" + sh[0] + " N=" + sh[1] + " K=" + sh[2] + " g=" + sh[3] + " w" + bits + " " + aq);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void int8GemmExactAtBoundaryValues() {
+        Random rnd = new Random(8);
+        // weights only 0 and 255 (centred −128 and 127), activations clipped to −128 and 127: no pair-summing
+        Int8Weights w = Int8Weights.of(weight(rnd, 9, 256, 8, 128, false, true));
+        assertThat(w.fullNegativeRange()).isTrue();
+        float[] x = new float[7 * 256];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = rnd.nextBoolean() ? 1000f : -1000f;
+        }
+        ActivationQuantizer clipped = new ActivationQuantizer(8, true, 0.5f);
+        QuantizedActivations probe = new QuantizedActivations(7, 256, 128);
+        SCALAR.quantizePerToken(x, clipped, probe);
+        assertThat(probe.fullNegativeRange()).isTrue();
+        assertSameGemm(w, x, 7, clipped, "extremes, unpaired");
+        // one side within ±127: pair-summing with the largest possible products
+        assertSameGemm(w, x, 7, ActivationQuantizer.symmetric(8), "extremes, paired");
+        // the exact integer result: every product is ±(127 or 128)·(127 or 128), checked against long arithmetic
+        QuantizedActivations a = new QuantizedActivations(7, 256, 128);
+        PANAMA.quantizePerToken(x, clipped, a);
+        float[] y = new float[7 * 9];
+        PANAMA.gemm(w, a, y, 0, 9);
+        for (int t = 0; t < 7; t++) {
+            for (int o = 0; o < 9; o++) {
+                float acc = 0f;
+                for (int g = 0; g < 2; g++) {
+                    long exact = 0;
+                    for (int i = g * 128; i < (g + 1) * 128; i++) {
+                        exact += (long) (w.codes()[o * 256 + i] - w.zeros()[o * 2 + g]) * (a.codes()[t * 256 + i] - a.zeros()[t]);
+                    }
+                    acc += (float) exact * w.scales()[o * 2 + g];
+                }
+                assertThat(y[t * 9 + o]).isEqualTo(acc * a.scales()[t]);
+            }
+        }
+    }
+
+    @Test
+    void rowRangeWritesOnlyItsRows() {
+        Random rnd = new Random(2);
+        Int8Weights w = Int8Weights.of(weight(rnd, 11, 64, 8, 32, true, false));
+        QuantizedActivations a = new QuantizedActivations(5, 64, 32);
+        PANAMA.quantizePerToken(activations(rnd, 5 * 64, false), ActivationQuantizer.symmetric(8), a);
+        float[] full = new float[5 * 11];
+        SCALAR.gemm(w, a, full, 0, 11);
+        float[] parts = new float[5 * 11];
+        java.util.Arrays.fill(parts, Float.NaN);
+        PANAMA.gemm(w, a, parts, 0, 3);
+        PANAMA.gemm(w, a, parts, 3, 10);
+        PANAMA.gemm(w, a, parts, 10, 11);
+        assertThat(parts).containsExactly(full);
+    }
+}
