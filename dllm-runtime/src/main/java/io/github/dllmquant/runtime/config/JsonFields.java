@@ -3,6 +3,7 @@ package io.github.dllmquant.runtime.config;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -29,9 +30,14 @@ public final class JsonFields {
     /** Nesting limit: real config files nest a few levels; a deep bomb is refused early. */
     private static final int MAX_NESTING = 64;
 
+    /** Largest JSON file read: big tokenizer.json files are tens of MB; more means a wrong or hostile file. */
+    private static final long MAX_FILE_BYTES = 512L << 20;
+
     private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
-            .build());
+            .build())
+            // {"a": 1} garbage must not pass as {"a": 1}, as Python's json.loads would reject it too
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final Path file;
     private final JsonNode node;
@@ -47,6 +53,10 @@ public final class JsonFields {
     public static JsonFields read(Path file) throws IOException {
         String text;
         try {
+            long size = Files.size(file);
+            if (size > MAX_FILE_BYTES) {
+                throw ModelFormatException.of(file, "file too large for a JSON config: " + size + " bytes");
+            }
             text = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw ModelFormatException.of(file, "file not found", e);
