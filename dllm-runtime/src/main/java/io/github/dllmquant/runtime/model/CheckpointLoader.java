@@ -1,7 +1,8 @@
 package io.github.dllmquant.runtime.model;
 
 import io.github.dllmquant.core.kernels.RopeTable;
-import io.github.dllmquant.core.hadamard.HadamardTransform;
+import io.github.dllmquant.core.format.QuantizedTensors;
+import io.github.dllmquant.core.hadamard.TransformedLinear;
 import io.github.dllmquant.core.linear.ActivationQuantizedLinear;
 import io.github.dllmquant.core.linear.DenseLinear;
 import io.github.dllmquant.core.linear.InputTransform;
@@ -73,32 +74,24 @@ final class CheckpointLoader {
                          Map<String, QuantizationConfig.LayerSpec> quantized) throws ModelFormatException {
         List<TensorNames.TensorSpec> expected = new ArrayList<>();
         Set<String> layersSeen = new HashSet<>();
-        List<TensorNames.TensorSpec> floats = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        Set<String> expectedNames = new HashSet<>();
         for (TensorNames.TensorSpec spec : TensorNames.of(config.architecture()).expected(config)) {
             String layer = spec.name().endsWith(".weight") ? spec.name().substring(0, spec.name().length() - 7) : null;
             QuantizationConfig.LayerSpec q = layer == null ? null : quantized.get(layer);
-            if (q == null) {
+            if (q != null) {
+                layersSeen.add(layer);
+            }
+            if (q == null || q.kind() == QuantizationConfig.Kind.DENSE) {
                 expected.add(spec);
-                floats.add(spec);
-                continue;
-            }
-            layersSeen.add(layer);
-            long out = spec.shape()[0];
-            long in = spec.shape()[1];
-            if (q.groupSize() <= 0 || in % q.groupSize() != 0 || q.bits() < 2 || q.bits() > 8) {
-                throw ModelFormatException.of(folder.resolve(QuantizationConfig.FILE), "layer " + layer + ": bits "
-                        + q.bits() + " / group_size " + q.groupSize() + " do not fit its " + in + " input features");
-            }
-            long groups = in / q.groupSize();
-            expected.add(new TensorNames.TensorSpec(layer + ".qcodes", out, PackedCodes.rowBytes((int) in, q.bits())));
-            TensorNames.TensorSpec scales = new TensorNames.TensorSpec(layer + ".scales", out, groups);
-            TensorNames.TensorSpec zeros = new TensorNames.TensorSpec(layer + ".zeros", out, groups);
-            expected.add(scales);
-            expected.add(zeros);
-            floats.add(scales);
-            floats.add(zeros);
-            if (q.signed()) {
-                expected.add(new TensorNames.TensorSpec(layer + ".transform_signs", q.hadamard().width()));
+            } else if (!QuantizedTensors.contains(source, layer)) {
+                // shapes of codes/scales/zeros are checked against their .qmeta when the layer is read
+                problems.add("missing quantized weight " + layer + " (" + layer + ".codes/.scales/.zeros/.qmeta)");
+            } else {
+                for (String suffix : new String[] {QuantizedTensors.CODES, QuantizedTensors.SCALES,
+                        QuantizedTensors.ZEROS, QuantizedTensors.META}) {
+                    expectedNames.add(layer + suffix);
+                }
             }
         }
         for (String layer : quantized.keySet()) {
@@ -107,8 +100,6 @@ final class CheckpointLoader {
                         + " is not a linear of this " + config.architecture() + " model");
             }
         }
-        List<String> problems = new ArrayList<>();
-        Set<String> expectedNames = new HashSet<>();
         for (TensorNames.TensorSpec spec : expected) {
             expectedNames.add(spec.name());
             if (!source.contains(spec.name())) {
@@ -125,9 +116,7 @@ final class CheckpointLoader {
             if (!Arrays.equals(t.shape(), spec.shape())) {
                 problems.add(spec.name() + " has shape " + Arrays.toString(t.shape()) + ", config.json implies "
                         + Arrays.toString(spec.shape()));
-            } else if (!floats.contains(spec) && t.dtype().byteSize() != 1) {
-                problems.add(spec.name() + " has dtype " + t.dtype() + ", expected U8 or I8");
-            } else if (floats.contains(spec) && t.dtype() != DType.F32 && t.dtype() != DType.BF16 && t.dtype() != DType.F16) {
+            } else if (t.dtype() != DType.F32 && t.dtype() != DType.BF16 && t.dtype() != DType.F16) {
                 problems.add(spec.name() + " has dtype " + t.dtype() + ", expected F32, BF16 or F16");
             }
         }
@@ -229,9 +218,10 @@ final class CheckpointLoader {
 
         Linear linear(String name, int out, int in, boolean bias) throws IOException {
             QuantizationConfig.LayerSpec q = quantized.get(name);
-            if (q != null) {
-                return quantizedLinear(name, q, out, in);
-            }
+            return q != null ? quantizedLinear(name, q, out, in, bias) : denseLinear(name, out, in, bias);
+        }
+
+        private Linear denseLinear(String name, int out, int in, boolean bias) throws IOException {
             TensorView w = source.tensor(name + ".weight");
             float[] b = bias ? vector(name + ".bias") : null;
             if (keepsMapping() && w.dtype() == DType.BF16) {
@@ -241,29 +231,46 @@ final class CheckpointLoader {
             return DenseLinear.of(finite(name + ".weight", w.toFloatArray()), b, out, in);
         }
 
-        /** A weight-only or activation-quantized layer from codes, scales, zeros and its transform. */
-        private Linear quantizedLinear(String name, QuantizationConfig.LayerSpec q, int out, int in) throws IOException {
-            byte[] codes = PackedCodes.unpack(source.tensor(name + ".qcodes").toByteArray(), out, in, q.bits());
-            float[] scales = vector(name + ".scales");
-            float[] zeros = vector(name + ".zeros");
-            float[] bias = source.contains(name + ".bias") ? vector(name + ".bias") : null;
-            try {
-                QuantizedWeight w = new QuantizedWeight(out, in, q.bits(), q.groupSize(), q.symmetric(), codes, scales, zeros);
-                InputTransform transform = null;
-                if (q.hadamard() != null) {
-                    HadamardTransform.Spec spec = q.hadamard();
-                    if (q.signed()) {
-                        spec = new HadamardTransform.Spec(spec.kind(), spec.width(), spec.heads(), spec.hadK(),
-                                source.tensor(name + ".transform_signs").toByteArray());
-                    }
-                    transform = HadamardTransform.fromSpec(spec);
+        /** A listed layer: dense or quantized base product, its own transform, outer transforms. */
+        private Linear quantizedLinear(String name, QuantizationConfig.LayerSpec q, int out, int in, boolean bias)
+                throws IOException {
+            Linear base;
+            if (q.kind() == QuantizationConfig.Kind.DENSE) {
+                base = denseLinear(name, out, in, bias);
+            } else {
+                QuantizedWeight w;
+                try {
+                    w = QuantizedTensors.read(source, name);
+                } catch (IOException e) {
+                    throw new ModelFormatException("quantized layer " + name + ": " + e.getMessage(), e);
                 }
-                return q.kind() == QuantizationConfig.Kind.WEIGHT_ONLY
-                        ? WeightOnlyLinear.of(w, bias, transform)
-                        : ActivationQuantizedLinear.of(w, bias, q.activation(), transform);
-            } catch (IllegalArgumentException e) {
-                throw new ModelFormatException("quantized layer " + name + ": " + e.getMessage(), e);
+                if (w.out() != out || w.in() != in) {
+                    throw new ModelFormatException("quantized layer " + name + " is " + w.out() + "x" + w.in()
+                            + ", config.json implies " + out + "x" + in);
+                }
+                finite(name + ".scales", w.scales());
+                float[] b = source.contains(name + ".bias") ? vector(name + ".bias") : null;
+                InputTransform own = q.transform() == null ? null
+                        : TransformCodec.read(q.transform(), name + ".transform", source, name);
+                try {
+                    base = q.kind() == QuantizationConfig.Kind.WEIGHT_ONLY
+                            ? WeightOnlyLinear.of(w, b, own)
+                            : ActivationQuantizedLinear.of(w, b, q.activation(), own);
+                } catch (IllegalArgumentException e) {
+                    throw new ModelFormatException("quantized layer " + name + ": " + e.getMessage(), e);
+                }
             }
+            // wrap from the innermost outer transform outwards
+            Linear layer = base;
+            for (int i = q.wrappers().size() - 1; i >= 0; i--) {
+                InputTransform t = TransformCodec.read(q.wrappers().get(i), name + ".wrap" + i, source, name);
+                try {
+                    layer = TransformedLinear.of(t, layer);
+                } catch (IllegalArgumentException e) {
+                    throw new ModelFormatException("layer " + name + ": " + e.getMessage(), e);
+                }
+            }
+            return layer;
         }
 
         private static float[] finite(String name, float[] values) throws ModelFormatException {

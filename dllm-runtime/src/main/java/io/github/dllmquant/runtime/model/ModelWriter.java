@@ -2,7 +2,9 @@ package io.github.dllmquant.runtime.model;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.dllmquant.core.hadamard.HadamardTransform;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.github.dllmquant.core.format.QuantizedTensors;
+import io.github.dllmquant.core.hadamard.TransformedLinear;
 import io.github.dllmquant.core.linear.ActivationQuantizedLinear;
 import io.github.dllmquant.core.linear.DenseLinear;
 import io.github.dllmquant.core.linear.InputTransform;
@@ -22,6 +24,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -133,50 +136,42 @@ final class ModelWriter {
                                   String name, Linear linear) {
         int out = linear.outFeatures();
         int in = linear.inFeatures();
-        if (linear instanceof DenseLinear) {
-            addDense(writer, name + ".weight", linear.effectiveWeight(), out, in);
-            if (linear.bias() != null) {
-                addDense(writer, name + ".bias", linear.bias(), out);
+        // outer transforms (TransformedLinear), outermost first
+        List<JsonNode> wrappers = new ArrayList<>();
+        Linear base = linear;
+        while (base instanceof TransformedLinear t) {
+            wrappers.add(TransformCodec.write(t.transform(), name + ".wrap" + wrappers.size(), writer, name));
+            base = t.inner();
+        }
+        if (base.bias() != null) {
+            writer.addF32(name + ".bias", new long[] {out}, base.bias());
+        }
+        if (base instanceof DenseLinear) {
+            addDense(writer, name + ".weight", base.effectiveWeight(), out, in);
+            if (!wrappers.isEmpty()) {
+                quantized.put(name, new QuantizationConfig.LayerSpec(QuantizationConfig.Kind.DENSE, null, null, wrappers));
             }
             return;
         }
         QuantizedWeight w;
         ActivationQuantizer aq = null;
-        InputTransform transform;
-        if (linear instanceof WeightOnlyLinear wo) {
+        InputTransform own;
+        if (base instanceof WeightOnlyLinear wo) {
             w = wo.quantizedWeight();
-            transform = wo.transform();
-        } else if (linear instanceof ActivationQuantizedLinear aql) {
+            own = wo.transform();
+        } else if (base instanceof ActivationQuantizedLinear aql) {
             w = aql.weight();
             aq = aql.activationQuantizer();
-            transform = aql.transform();
+            own = aql.transform();
         } else {
-            throw new IllegalArgumentException("layer " + name + ": cannot save a " + linear.getClass().getSimpleName()
-                    + " (" + linear.format() + "); supported: DenseLinear, WeightOnlyLinear, ActivationQuantizedLinear");
+            throw new IllegalArgumentException("layer " + name + ": cannot save a " + base.getClass().getSimpleName()
+                    + " (" + base.format() + "); supported: DenseLinear, WeightOnlyLinear, ActivationQuantizedLinear,"
+                    + " TransformedLinear over them");
         }
-        HadamardTransform.Spec hadamard = null;
-        if (transform != null) {
-            if (!(transform instanceof HadamardTransform h)) {
-                throw new IllegalArgumentException("layer " + name + ": the online transform " + transform.describe()
-                        + " (" + transform.getClass().getSimpleName() + ") has no saved form yet; only Hadamard"
-                        + " transforms can be saved");
-            }
-            hadamard = h.spec();
-            if (hadamard.signs() != null) {
-                writer.addI8(name + ".transform_signs", new long[] {hadamard.signs().length}, hadamard.signs());
-            }
-        }
-        int groups = w.groups();
-        writer.addU8(name + ".qcodes", new long[] {out, PackedCodes.rowBytes(in, w.bits())},
-                PackedCodes.pack(w.codes(), out, in, w.bits()));
-        writer.addF32(name + ".scales", new long[] {out, groups}, w.scales().clone());
-        writer.addF32(name + ".zeros", new long[] {out, groups}, w.zeros().clone());
-        if (linear.bias() != null) {
-            writer.addF32(name + ".bias", new long[] {out}, linear.bias());
-        }
-        quantized.put(name, new QuantizationConfig.LayerSpec(
-                aq == null ? QuantizationConfig.Kind.WEIGHT_ONLY : QuantizationConfig.Kind.ACTIVATION_QUANTIZED,
-                w.bits(), w.groupSize(), w.symmetric(), aq, hadamard, hadamard != null && hadamard.signs() != null));
+        JsonNode ownNode = own == null ? null : TransformCodec.write(own, name + ".transform", writer, name);
+        QuantizedTensors.write(writer, name, w);
+        quantized.put(name, new QuantizationConfig.LayerSpec(aq == null ? QuantizationConfig.Kind.WEIGHT_ONLY
+                : QuantizationConfig.Kind.ACTIVATION_QUANTIZED, aq, ownNode, wrappers));
     }
 
     /** A dense tensor, as BF16 when every value is exactly a BF16 (a loaded BF16 checkpoint), else F32. */
