@@ -123,6 +123,17 @@ class CalibratorTest {
     }
 
     @Test
+    void awqSkipsTheVToOScaleUnderGroupedQueryAttention() {
+        TinyLlama gqa = new TinyLlama(HIDDEN, HEADS, 2, FF, VOCAB, 1, true, 42);
+        QuantizationReport report = Calibrator.quantize(gqa, Recipe.awq().scheme("w4a16g32").build(), "awq",
+                windows(4, 1), ProgressListener.NONE);
+        assertThat(report.blocks().getFirst().layers()).filteredOn(l -> l.name().endsWith(".o"))
+                .singleElement().satisfies(l -> assertThat(l.note()).contains("not scaled"));
+        assertThat(report.blocks().getFirst().layers()).filteredOn(l -> l.name().endsWith(".down"))
+                .singleElement().satisfies(l -> assertThat(l.note()).isEmpty());
+    }
+
+    @Test
     void progressNamesBlocksAndStagesAndNeverGoesBackwards() {
         List<Progress> seen = new ArrayList<>();
         Calibrator.quantize(model(false), Recipe.gptq().scheme("w4a16g32").build(), "gptq", windows(2, 1), seen::add);

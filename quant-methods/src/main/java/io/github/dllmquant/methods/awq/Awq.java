@@ -288,6 +288,9 @@ public final class Awq implements QuantizationMethod {
      * minimises {@code mean_t (Σ_{k∈group} x_k·(Q(clamp(W, −m, m))_k − W_k))²} over every
      * {@code max(1, T/512)}-th token; then {@code W ← clamp(W, −m*, m*)} (symmetric although the grid is not).
      *
+     * <p>The mean over tokens is evaluated as {@code δᵀ·G·δ} with {@code δ = Q(clamp(w)) − w} and the group's
+     * Gram matrix {@code G = mean_t x_t·x_tᵀ} (same value, {@code g²} instead of {@code T·g} per candidate).
+     *
      * @return the summed best error, for the report
      */
     double searchAndApplyClip(float[] W, int out, int in, List<float[]> x, int tokens) {
@@ -297,13 +300,29 @@ public final class Awq implements QuantizationMethod {
         }
         float[] xs = sampleTokens(x, tokens, in);
         int n = xs.length / in;
+        int groups = in / g;
+        double[][] gram = new double[groups][g * g];
+        for (int c = 0; c < groups; c++) {
+            double[] G = gram[c];
+            for (int t = 0; t < n; t++) {
+                int xo = t * in + c * g;
+                for (int a = 0; a < g; a++) {
+                    double xa = xs[xo + a] / (double) n;
+                    for (int b = 0; b < g; b++) {
+                        G[a * g + b] += xa * xs[xo + b];
+                    }
+                }
+            }
+        }
         int steps = (int) (CLIP_MAX_SHRINK * CLIP_GRID);
         WeightQuantizer groupGrid = new WeightQuantizer(weights.bits(), g, weights.symmetric(), weights.grid(), weights.mseClip());
-        double total = 0;
-        float[] cur = new float[g];
-        for (int r = 0; r < out; r++) {
-            for (int c0 = 0; c0 < in; c0 += g) {
-                int base = r * in + c0;
+        double[] rowErr = new double[out];
+        java.util.stream.IntStream.range(0, out).parallel().forEach(r -> {
+            float[] cur = new float[g];
+            double[] delta = new double[g];
+            for (int c = 0; c < groups; c++) {
+                int base = r * in + c * g;
+                double[] G = gram[c];
                 float m0 = 0f;
                 for (int k = 0; k < g; k++) {
                     m0 = Math.max(m0, Math.abs(W[base + k]));
@@ -315,17 +334,18 @@ public final class Awq implements QuantizationMethod {
                     for (int k = 0; k < g; k++) {
                         cur[k] = Math.max(-m, Math.min(m, W[base + k]));
                     }
-                    float[] q = groupGrid.quantize(cur, 1, g).dequantize();
-                    double err = 0;
-                    for (int t = 0; t < n; t++) {
-                        int xo = t * in + c0;
-                        double d = 0;
-                        for (int k = 0; k < g; k++) {
-                            d += (double) xs[xo + k] * (q[k] - W[base + k]);
-                        }
-                        err += d * d;
+                    QuantizedWeight q = groupGrid.quantize(cur, 1, g);
+                    for (int k = 0; k < g; k++) {
+                        delta[k] = q.dequantize(0, k) - W[base + k];
                     }
-                    err /= n;
+                    double err = 0;
+                    for (int a = 0; a < g; a++) {
+                        double acc = 0;
+                        for (int b = 0; b < g; b++) {
+                            acc += G[a * g + b] * delta[b];
+                        }
+                        err += delta[a] * acc;
+                    }
                     if (err < bestErr) {
                         bestErr = err;
                         bestMax = m;
@@ -334,8 +354,12 @@ public final class Awq implements QuantizationMethod {
                 for (int k = 0; k < g; k++) {
                     W[base + k] = Math.max(-bestMax, Math.min(bestMax, W[base + k]));
                 }
-                total += bestErr;
+                rowErr[r] += bestErr;
             }
+        });
+        double total = 0;
+        for (double e : rowErr) {
+            total += e;
         }
         return total;
     }
