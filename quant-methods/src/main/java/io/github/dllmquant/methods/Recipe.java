@@ -3,6 +3,9 @@ package io.github.dllmquant.methods;
 import io.github.dllmquant.core.quant.ActivationQuantizer;
 import io.github.dllmquant.core.quant.WeightQuantizer;
 import io.github.dllmquant.methods.awq.Awq;
+import io.github.dllmquant.methods.duquant.DuQuant;
+import io.github.dllmquant.methods.quarot.QuaRot;
+import io.github.dllmquant.methods.smoothquant.SmoothQuant;
 import io.github.dllmquant.methods.gptq.GptqMethod;
 import io.github.dllmquant.methods.gptq.GptqSettings;
 import io.github.dllmquant.methods.rtn.Rtn;
@@ -102,6 +105,21 @@ public final class Recipe {
     /** AWQ: asymmetric on llm-awq's grid, 20-point scale search, clip search. */
     public static Recipe awq() {
         return custom("awq", Awq::fromRecipe).symmetric(false).grid(WeightQuantizer.Grid.AWQ);
+    }
+
+    /** SmoothQuant at W8A8, α 0.5, per-channel symmetric weights, symmetric per-token activations. */
+    public static Recipe smoothQuant() {
+        return custom("smoothquant", SmoothQuant::fromRecipe).weightBits(8).activationBits(8);
+    }
+
+    /** QuaRot at W4A4: rotations, GPTQ weights with MSE clip on the signed grid, symmetric per-token activations. */
+    public static Recipe quarot() {
+        return custom("quarot", QuaRot::fromRecipe).weightBits(4).activationBits(4).mseClip(true);
+    }
+
+    /** DuQuant at W4A4: smoothing α 0.6, block rotations and zigzag, asymmetric activations (clip 0.9), swc 0.8. */
+    public static Recipe duquant() {
+        return custom("duquant", DuQuant::fromRecipe).weightBits(4).activationBits(4).activationSymmetric(false);
     }
 
     /**

@@ -132,6 +132,31 @@ public final class DuQuant implements QuantizationMethod {
         this.config = config;
     }
 
+    /**
+     * The method a {@link io.github.dllmquant.methods.Recipe} describes: weight and activation bits, activation
+     * symmetry, α (0.6 when unset) and the activation clip (the recipe's when not 1, else {@link Config#of}'s
+     * {@code lac}); options {@code duquant.swc}, {@code duquant.block} (128), {@code duquant.steps} (256),
+     * {@code duquant.seed} (2) and {@code duquant.rowIndexQuirk} ({@code false}).
+     *
+     * @throws IllegalArgumentException for a weight-only scheme
+     */
+    public static DuQuant fromRecipe(io.github.dllmquant.methods.Recipe r) {
+        if (r.weightOnly()) {
+            throw new IllegalArgumentException("duquant quantizes activations: scheme " + r.schemeName()
+                    + " is weight-only; use w8a8, w4a8 or w4a4");
+        }
+        Config d = Config.of(r.weightBits(), r.activationBits());
+        float lac = r.activationClip() != 1.0 ? (float) r.activationClip() : d.activations().clipRatio();
+        ActivationQuantizer a = new ActivationQuantizer(r.activationBits(), r.activationSymmetric(), lac);
+        double alpha = Double.isNaN(r.alpha()) ? d.alpha() : r.alpha();
+        float swc = Float.parseFloat(r.optionValue("duquant.swc", String.valueOf(d.weightClip())));
+        int block = Integer.parseInt(r.optionValue("duquant.block", String.valueOf(d.blockSize())));
+        int steps = Integer.parseInt(r.optionValue("duquant.steps", String.valueOf(d.rotationSteps())));
+        long seed = Long.parseLong(r.optionValue("duquant.seed", String.valueOf(d.seed())));
+        boolean quirk = Boolean.parseBoolean(r.optionValue("duquant.rowIndexQuirk", "false"));
+        return new DuQuant(new Config(r.weightBits(), a, alpha, block, steps, swc, seed, d.smooth(), quirk));
+    }
+
     /** The settings. */
     public Config config() {
         return config;

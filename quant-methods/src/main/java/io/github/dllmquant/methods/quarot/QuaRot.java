@@ -137,6 +137,25 @@ public final class QuaRot implements QuantizationMethod {
         this.config = config;
     }
 
+    /**
+     * The method a {@link io.github.dllmquant.methods.Recipe} describes: weight bits, group size, MSE clip and
+     * activation quantizer (none for A16) from the recipe; options {@code quarot.weights} ({@code gptq} default or
+     * {@code rtn}), {@code quarot.seed} (0) and {@code quarot.centerEmbeddings} ({@code false}). The weight grid
+     * is always QuaRot's signed symmetric one; GPTQ uses its reference damping 0.01 and block 128.
+     */
+    public static QuaRot fromRecipe(io.github.dllmquant.methods.Recipe r) {
+        String w = r.optionValue("quarot.weights", "gptq");
+        WeightAlgorithm algorithm = switch (w.toLowerCase(java.util.Locale.ROOT)) {
+            case "gptq" -> WeightAlgorithm.GPTQ;
+            case "rtn" -> WeightAlgorithm.RTN;
+            default -> throw new IllegalArgumentException("quarot.weights must be gptq or rtn, got '" + w + "'");
+        };
+        long seed = Long.parseLong(r.optionValue("quarot.seed", "0"));
+        boolean center = Boolean.parseBoolean(r.optionValue("quarot.centerEmbeddings", "false"));
+        return new QuaRot(new Config(r.weightBits(), r.groupSize(), algorithm, r.mseClip(), r.activationQuantizer(),
+                seed, center));
+    }
+
     /** The settings. */
     public Config config() {
         return config;

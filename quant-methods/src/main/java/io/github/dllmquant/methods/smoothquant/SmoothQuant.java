@@ -88,6 +88,21 @@ public final class SmoothQuant implements QuantizationMethod {
         this.config = config;
     }
 
+    /**
+     * The method a {@link io.github.dllmquant.methods.Recipe} describes: its weight bits, activation quantizer
+     * and α (0.5 when unset). Weights are always per output channel, symmetric.
+     *
+     * @throws IllegalArgumentException for a weight-only scheme (SmoothQuant exists to quantize activations)
+     */
+    public static SmoothQuant fromRecipe(io.github.dllmquant.methods.Recipe r) {
+        if (r.weightOnly()) {
+            throw new IllegalArgumentException("smoothquant quantizes activations: scheme " + r.schemeName()
+                    + " is weight-only; use w8a8, w4a8 or w4a4");
+        }
+        double alpha = Double.isNaN(r.alpha()) ? 0.5 : r.alpha();
+        return new SmoothQuant(new Config(alpha, r.weightBits(), r.activationQuantizer()));
+    }
+
     /** The settings. */
     public Config config() {
         return config;
