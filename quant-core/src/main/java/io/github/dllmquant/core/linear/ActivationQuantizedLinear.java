@@ -1,6 +1,7 @@
 package io.github.dllmquant.core.linear;
 
 import io.github.dllmquant.core.concurrent.Parallel;
+import io.github.dllmquant.core.kernels.integer.Int4Weights;
 import io.github.dllmquant.core.kernels.integer.Int8Weights;
 import io.github.dllmquant.core.kernels.integer.IntegerOps;
 import io.github.dllmquant.core.kernels.integer.QuantizedActivations;
@@ -26,6 +27,8 @@ public final class ActivationQuantizedLinear implements Linear {
     private final float[] bias;
     private final ActivationQuantizer activationQuantizer;
     private final InputTransform transform;
+    /** Exactly one of the two kernel layouts is built: int4 nibbles when the weight allows, else int8. */
+    private final Int4Weights int4;
     private final Int8Weights int8;
 
     private ActivationQuantizedLinear(QuantizedWeight weight, float[] bias, ActivationQuantizer aq, InputTransform transform) {
@@ -33,7 +36,8 @@ public final class ActivationQuantizedLinear implements Linear {
         this.bias = bias;
         this.activationQuantizer = aq;
         this.transform = transform;
-        this.int8 = Int8Weights.of(weight);
+        this.int4 = IntegerOps.packInt4OrNull(weight);
+        this.int8 = int4 == null ? Int8Weights.of(weight) : null;
     }
 
     /**
@@ -92,7 +96,11 @@ public final class ActivationQuantizedLinear implements Linear {
             transform.apply(input, tokens);
         }
         QuantizedActivations a = IntegerOps.quantizePerToken(input, tokens, in, weight.groupSize(), activationQuantizer);
-        IntegerOps.gemm(int8, a, y, Parallel.pool());
+        if (int4 != null) {
+            IntegerOps.gemm(int4, a, y, Parallel.pool());
+        } else {
+            IntegerOps.gemm(int8, a, y, Parallel.pool());
+        }
         if (bias != null) {
             for (int t = 0; t < tokens; t++) {
                 for (int o = 0; o < out; o++) {
@@ -155,7 +163,7 @@ public final class ActivationQuantizedLinear implements Linear {
 
     @Override
     public long parameterBytes() {
-        return int8.bytes() + (bias == null ? 0 : 4L * bias.length)
+        return (int4 != null ? int4.bytes() : int8.bytes()) + (bias == null ? 0 : 4L * bias.length)
                 + (transform == null ? 0 : transform.parameterBytes());
     }
 

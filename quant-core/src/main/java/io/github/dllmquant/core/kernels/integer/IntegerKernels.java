@@ -33,6 +33,17 @@ public interface IntegerKernels {
     void gemm(Int8Weights w, QuantizedActivations a, float[] y, int rowStart, int rowEnd);
 
     /**
+     * Integer GEMM of packed int4 weights by quantized activations (int8- or int4-valued), for output
+     * rows {@code [rowStart, rowEnd)}: the same formula as the int8 {@link #gemm(Int8Weights,
+     * QuantizedActivations, float[], int, int) gemm}, with unsigned nibbles and raw zero points. The
+     * weights must be packed with {@link #int4Block()}.
+     */
+    void gemm(Int4Weights w, QuantizedActivations a, float[] y, int rowStart, int rowEnd);
+
+    /** The nibble block (elements) this implementation's int4 GEMM expects in {@link Int4Weights}. */
+    int int4Block();
+
+    /**
      * The zero-point correction: {@code Σ (w − zw)(a − za) = Σ w·a − za·Σ w − zw·Σ a + n·zw·za}, exact
      * in {@code long}. Shared by both implementations so their outputs agree bit for bit.
      */

@@ -67,6 +67,29 @@ public final class IntegerOps {
         return Math.max(16, (chunk + 3) & ~3);
     }
 
+    /** The int4 GEMM over rows {@code [rowStart, rowEnd)}; see {@link IntegerKernels#gemm(Int4Weights, QuantizedActivations, float[], int, int)}. */
+    public static void gemm(Int4Weights w, QuantizedActivations a, float[] y, int rowStart, int rowEnd) {
+        checkGemm(w.in(), w.groupSize(), w.out(), a, y, rowStart, rowEnd);
+        IntegerKernelsProvider.get().gemm(w, a, y, rowStart, rowEnd);
+    }
+
+    /** The int4 GEMM over all rows, on the threads of {@code pool} (bit-identical to one thread). */
+    public static void gemm(Int4Weights w, QuantizedActivations a, float[] y, ThreadPool pool) {
+        checkGemm(w.in(), w.groupSize(), w.out(), a, y, 0, w.out());
+        IntegerKernels kernels = IntegerKernelsProvider.get();
+        pool.forChunks(w.out(), rowChunk(w.out(), pool.parallelism()), (from, to) -> kernels.gemm(w, a, y, from, to));
+    }
+
+    /**
+     * Packs {@code w} for the int4 GEMM of the chosen implementation, or returns {@code null} when it
+     * cannot be packed (more than 4 bits, or a group size that is not a multiple of the block); such
+     * weights run on the int8 GEMM instead.
+     */
+    public static Int4Weights packInt4OrNull(io.github.dllmquant.core.quant.QuantizedWeight w) {
+        int block = IntegerKernelsProvider.get().int4Block();
+        return Int4Weights.supports(w, block) ? Int4Weights.of(w, block) : null;
+    }
+
     static void checkGemm(int in, int groupSize, int out, QuantizedActivations a, float[] y, int rowStart, int rowEnd) {
         if (a.k() != in) {
             throw new IllegalArgumentException("K mismatch: activations have " + a.k() + " columns, weights have " + in);

@@ -185,14 +185,79 @@ final class PanamaIntegerKernels implements IntegerKernels {
         }
     }
 
+    // ---------------------------------------------------------------- int4 GEMM (W4A8, W4A4)
+
+    @Override
+    public int int4Block() {
+        return Int4Tiles.BLOCK;
+    }
+
+    @Override
+    public void gemm(Int4Weights w, QuantizedActivations a, float[] y, int rowStart, int rowEnd) {
+        if (w.block() != Int4Tiles.BLOCK) {
+            throw new IllegalArgumentException("int4 weights packed with block " + w.block()
+                    + ", this kernel needs " + Int4Tiles.BLOCK + " (pack with int4Block())");
+        }
+        int k = w.in();
+        int rowBytes = k / 2;
+        int out = w.out();
+        int groupSize = w.groupSize();
+        int groups = w.groups();
+        int tokens = a.tokens();
+        byte[] wp = w.packed();
+        byte[] ac = a.codes();
+        int flush = Int4Tiles.flushBlocks(a.quantizer().bits());
+        float[] ws = w.scales();
+        int[] wz = w.zeros();
+        int[] wsum = w.sums();
+        int[] dots = new int[16];
+        float[] acc = new float[16];
+        int o = rowStart;
+        for (; o + 4 <= rowEnd; o += 4) {
+            int t = 0;
+            for (; t + 4 <= tokens; t += 4) {
+                java.util.Arrays.fill(acc, 0f);
+                for (int g = 0; g < groups; g++) {
+                    int kOff = g * groupSize;
+                    Int4Tiles.dot4x4(ac, t * k + kOff, k, wp, o * rowBytes + kOff / 2, rowBytes, groupSize, flush, dots);
+                    epilogue(ws, wz, wsum, groups, groupSize, a, t, 4, o, 4, g, dots, acc);
+                }
+                store(a, y, out, t, 4, o, 4, acc);
+            }
+            for (; t < tokens; t++) {
+                java.util.Arrays.fill(acc, 0f);
+                for (int g = 0; g < groups; g++) {
+                    int kOff = g * groupSize;
+                    Int4Tiles.dot1x4(ac, t * k + kOff, k, wp, o * rowBytes + kOff / 2, rowBytes, groupSize, flush, dots);
+                    epilogue(ws, wz, wsum, groups, groupSize, a, t, 1, o, 4, g, dots, acc);
+                }
+                store(a, y, out, t, 1, o, 4, acc);
+            }
+        }
+        for (; o < rowEnd; o++) {
+            for (int t = 0; t < tokens; t++) {
+                java.util.Arrays.fill(acc, 0f);
+                for (int g = 0; g < groups; g++) {
+                    int kOff = g * groupSize;
+                    Int4Tiles.dot1x1(ac, t * k + kOff, k, wp, o * rowBytes + kOff / 2, rowBytes, groupSize, flush, dots);
+                    epilogue(ws, wz, wsum, groups, groupSize, a, t, 1, o, 1, g, dots, acc);
+                }
+                store(a, y, out, t, 1, o, 1, acc);
+            }
+        }
+    }
+
     /**
      * Adds {@code float(correctedDot)·sw} of group {@code g} for an {@code mt × nt} tile to {@code acc};
      * {@code dots[i·4 + j]} (or {@code dots[j·4 + i]} when the tile is one row of tokens) holds the raw
      * Σ w·a. Same arithmetic, same order as the scalar spec.
      */
     static void epilogue(Int8Weights w, QuantizedActivations a, int t0, int mt, int o0, int nt, int g, int[] dots, float[] acc) {
-        int groups = w.groups();
-        int groupSize = w.groupSize();
+        epilogue(w.scales(), w.zeros(), w.sums(), w.groups(), w.groupSize(), a, t0, mt, o0, nt, g, dots, acc);
+    }
+
+    static void epilogue(float[] wScales, int[] wZeros, int[] wSums, int groups, int groupSize,
+                         QuantizedActivations a, int t0, int mt, int o0, int nt, int g, int[] dots, float[] acc) {
         for (int i = 0; i < mt; i++) {
             int t = t0 + i;
             int sumA = a.sums()[t * groups + g];
@@ -200,8 +265,8 @@ final class PanamaIntegerKernels implements IntegerKernels {
             for (int j = 0; j < nt; j++) {
                 int wg = (o0 + j) * groups + g;
                 int dot = dots[mt == 1 ? j : nt == 1 ? i : i * 4 + j];
-                long exact = IntegerKernels.correctedDot(dot, w.sums()[wg], sumA, w.zeros()[wg], za, groupSize);
-                acc[i * 4 + j] += (float) exact * w.scales()[wg];
+                long exact = IntegerKernels.correctedDot(dot, wSums[wg], sumA, wZeros[wg], za, groupSize);
+                acc[i * 4 + j] += (float) exact * wScales[wg];
             }
         }
     }

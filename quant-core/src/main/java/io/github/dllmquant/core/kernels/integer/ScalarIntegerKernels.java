@@ -79,4 +79,45 @@ public final class ScalarIntegerKernels implements IntegerKernels {
             }
         }
     }
+
+    /** ggml's Q4_0 block; the scalar kernel reads any block size. */
+    @Override
+    public int int4Block() {
+        return 32;
+    }
+
+    @Override
+    public void gemm(Int4Weights w, QuantizedActivations a, float[] y, int rowStart, int rowEnd) {
+        int in = w.in();
+        int out = w.out();
+        int groupSize = w.groupSize();
+        int groups = w.groups();
+        int block = w.block();
+        int half = block / 2;
+        byte[] packed = w.packed();
+        byte[] ac = a.codes();
+        for (int t = 0; t < a.tokens(); t++) {
+            int za = a.zeros()[t];
+            for (int o = rowStart; o < rowEnd; o++) {
+                float acc = 0f;
+                for (int g = 0; g < groups; g++) {
+                    int dot = 0;
+                    for (int b = g * groupSize; b < (g + 1) * groupSize; b += block) {
+                        int pOff = o * (in / 2) + b / 2;
+                        int aOff = t * in + b;
+                        for (int j = 0; j < half; j++) {
+                            // low nibble: element j of the block; high nibble: element j + B/2
+                            int v = packed[pOff + j] & 0xFF;
+                            dot += (v & 0x0F) * ac[aOff + j] + (v >>> 4) * ac[aOff + j + half];
+                        }
+                    }
+                    int wg = o * groups + g;
+                    long exact = IntegerKernels.correctedDot(dot, w.sums()[wg], a.sums()[t * groups + g],
+                            w.zeros()[wg], za, groupSize);
+                    acc += (float) exact * w.scales()[wg];
+                }
+                y[t * out + o] = acc * a.scales()[t];
+            }
+        }
+    }
 }

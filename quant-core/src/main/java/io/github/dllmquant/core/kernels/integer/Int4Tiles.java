@@ -1,0 +1,184 @@
+package io.github.dllmquant.core.kernels.integer;
+
+import io.github.dllmquant.core.kernels.VectorWidth;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Register-tiled micro-kernels of the int4-weight GEMMs (W4A8, W4A4): raw sums {@code Σ q·a} of
+ * unsigned nibbles {@code q} (packed as {@link Int4Weights} describes, block {@code B = 2·SL}) by
+ * centred activation bytes {@code a}, over one group of {@code len} elements (a multiple of B).
+ *
+ * <p>Per block: {@code SL} packed bytes are zero-extended B2S; {@code AND 0x0F} gives the first half
+ * of the block and a 16-bit logical shift by 4 the second half, each lined up with a contiguous run of
+ * activations (no shuffles). Products fit int16 ({@code 15·128 = 1920}) and are summed in int16 lanes:
+ * two per block, so {@code flushBlocks} blocks may accumulate before the lanes are widened S2I and
+ * reduced (8 for int8 activations: {@code 16·1920 = 30720 ≤ 32767}; 128 for int4 ones,
+ * {@code 256·120}). The loop bodies spell out every Vector API call (see {@link Int8Tiles} on inlining).
+ */
+final class Int4Tiles {
+
+    private static final VectorSpecies<Short> S = VectorWidth.SHORT;
+    private static final VectorSpecies<Integer> I = VectorWidth.INT;
+    private static final VectorSpecies<Byte> B_HALF = PanamaIntegerKernels.B_HALF;
+    /** Short lanes per vector: half a block. */
+    static final int SL = S.length();
+    /** Elements per nibble block. */
+    static final int BLOCK = 2 * SL;
+
+    private Int4Tiles() {
+    }
+
+    /** Blocks that may be summed in int16 before widening, for activations of {@code activationBits}. */
+    static int flushBlocks(int activationBits) {
+        return activationBits <= 4 ? 128 : 8;
+    }
+
+    /** {@code dots[i·4 + j] = Σ q[row j]·a[token i]} for four tokens (stride {@code aStride} bytes) and four weight rows (stride {@code wStride} packed bytes). */
+    static void dot4x4(byte[] a, int aOff, int aStride, byte[] w, int wOff, int wStride, int len, int flushBlocks, int[] dots) {
+        assert len % BLOCK == 0;
+        java.util.Arrays.fill(dots, 0, 16, 0);
+        int blocks = len / BLOCK;
+        for (int b0 = 0; b0 < blocks; b0 += flushBlocks) {
+            int b1 = Math.min(blocks, b0 + flushBlocks);
+            ShortVector h00 = ShortVector.zero(S);
+            ShortVector h01 = ShortVector.zero(S);
+            ShortVector h02 = ShortVector.zero(S);
+            ShortVector h03 = ShortVector.zero(S);
+            ShortVector h10 = ShortVector.zero(S);
+            ShortVector h11 = ShortVector.zero(S);
+            ShortVector h12 = ShortVector.zero(S);
+            ShortVector h13 = ShortVector.zero(S);
+            ShortVector h20 = ShortVector.zero(S);
+            ShortVector h21 = ShortVector.zero(S);
+            ShortVector h22 = ShortVector.zero(S);
+            ShortVector h23 = ShortVector.zero(S);
+            ShortVector h30 = ShortVector.zero(S);
+            ShortVector h31 = ShortVector.zero(S);
+            ShortVector h32 = ShortVector.zero(S);
+            ShortVector h33 = ShortVector.zero(S);
+            for (int b = b0; b < b1; b++) {
+                int l = b * BLOCK;
+                int lb = b * SL;
+                ShortVector a0 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 0 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector e0 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 0 * aStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector a1 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 1 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector e1 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 1 * aStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector a2 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 2 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector e2 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 2 * aStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector a3 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 3 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector e3 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 3 * aStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector q0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
+                ShortVector lo0 = q0.and((short) 0x0F);
+                ShortVector hi0 = q0.lanewise(VectorOperators.LSHR, 4);
+                h00 = h00.add(a0.mul(lo0)).add(e0.mul(hi0));
+                h10 = h10.add(a1.mul(lo0)).add(e1.mul(hi0));
+                h20 = h20.add(a2.mul(lo0)).add(e2.mul(hi0));
+                h30 = h30.add(a3.mul(lo0)).add(e3.mul(hi0));
+                ShortVector q1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
+                ShortVector lo1 = q1.and((short) 0x0F);
+                ShortVector hi1 = q1.lanewise(VectorOperators.LSHR, 4);
+                h01 = h01.add(a0.mul(lo1)).add(e0.mul(hi1));
+                h11 = h11.add(a1.mul(lo1)).add(e1.mul(hi1));
+                h21 = h21.add(a2.mul(lo1)).add(e2.mul(hi1));
+                h31 = h31.add(a3.mul(lo1)).add(e3.mul(hi1));
+                ShortVector q2 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 2 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
+                ShortVector lo2 = q2.and((short) 0x0F);
+                ShortVector hi2 = q2.lanewise(VectorOperators.LSHR, 4);
+                h02 = h02.add(a0.mul(lo2)).add(e0.mul(hi2));
+                h12 = h12.add(a1.mul(lo2)).add(e1.mul(hi2));
+                h22 = h22.add(a2.mul(lo2)).add(e2.mul(hi2));
+                h32 = h32.add(a3.mul(lo2)).add(e3.mul(hi2));
+                ShortVector q3 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 3 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
+                ShortVector lo3 = q3.and((short) 0x0F);
+                ShortVector hi3 = q3.lanewise(VectorOperators.LSHR, 4);
+                h03 = h03.add(a0.mul(lo3)).add(e0.mul(hi3));
+                h13 = h13.add(a1.mul(lo3)).add(e1.mul(hi3));
+                h23 = h23.add(a2.mul(lo3)).add(e2.mul(hi3));
+                h33 = h33.add(a3.mul(lo3)).add(e3.mul(hi3));
+            }
+            dots[0] += ((IntVector) h00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h00.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
+            dots[1] += ((IntVector) h01.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h01.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
+            dots[2] += ((IntVector) h02.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h02.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
+            dots[3] += ((IntVector) h03.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h03.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
+            dots[4] += ((IntVector) h10.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h10.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
+            dots[5] += ((IntVector) h11.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h11.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
+            dots[6] += ((IntVector) h12.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h12.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
+            dots[7] += ((IntVector) h13.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h13.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
+            dots[8] += ((IntVector) h20.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h20.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
+            dots[9] += ((IntVector) h21.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h21.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
+            dots[10] += ((IntVector) h22.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h22.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
+            dots[11] += ((IntVector) h23.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h23.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
+            dots[12] += ((IntVector) h30.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h30.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
+            dots[13] += ((IntVector) h31.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h31.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
+            dots[14] += ((IntVector) h32.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h32.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
+            dots[15] += ((IntVector) h33.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h33.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    /** {@code dots[j] = Σ q[row j]·a} for one token and four weight rows. */
+    static void dot1x4(byte[] a, int aOff, int aStride, byte[] w, int wOff, int wStride, int len, int flushBlocks, int[] dots) {
+        assert len % BLOCK == 0;
+        java.util.Arrays.fill(dots, 0, 4, 0);
+        int blocks = len / BLOCK;
+        for (int b0 = 0; b0 < blocks; b0 += flushBlocks) {
+            int b1 = Math.min(blocks, b0 + flushBlocks);
+            ShortVector h00 = ShortVector.zero(S);
+            ShortVector h01 = ShortVector.zero(S);
+            ShortVector h02 = ShortVector.zero(S);
+            ShortVector h03 = ShortVector.zero(S);
+            for (int b = b0; b < b1; b++) {
+                int l = b * BLOCK;
+                int lb = b * SL;
+                ShortVector a0 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 0 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector e0 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 0 * aStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector q0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
+                ShortVector lo0 = q0.and((short) 0x0F);
+                ShortVector hi0 = q0.lanewise(VectorOperators.LSHR, 4);
+                h00 = h00.add(a0.mul(lo0)).add(e0.mul(hi0));
+                ShortVector q1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
+                ShortVector lo1 = q1.and((short) 0x0F);
+                ShortVector hi1 = q1.lanewise(VectorOperators.LSHR, 4);
+                h01 = h01.add(a0.mul(lo1)).add(e0.mul(hi1));
+                ShortVector q2 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 2 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
+                ShortVector lo2 = q2.and((short) 0x0F);
+                ShortVector hi2 = q2.lanewise(VectorOperators.LSHR, 4);
+                h02 = h02.add(a0.mul(lo2)).add(e0.mul(hi2));
+                ShortVector q3 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 3 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
+                ShortVector lo3 = q3.and((short) 0x0F);
+                ShortVector hi3 = q3.lanewise(VectorOperators.LSHR, 4);
+                h03 = h03.add(a0.mul(lo3)).add(e0.mul(hi3));
+            }
+            dots[0] += ((IntVector) h00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h00.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
+            dots[1] += ((IntVector) h01.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h01.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
+            dots[2] += ((IntVector) h02.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h02.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
+            dots[3] += ((IntVector) h03.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h03.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    /** {@code dots[0] = Σ q·a} for one token and one weight row. */
+    static void dot1x1(byte[] a, int aOff, int aStride, byte[] w, int wOff, int wStride, int len, int flushBlocks, int[] dots) {
+        assert len % BLOCK == 0;
+        java.util.Arrays.fill(dots, 0, 1, 0);
+        int blocks = len / BLOCK;
+        for (int b0 = 0; b0 < blocks; b0 += flushBlocks) {
+            int b1 = Math.min(blocks, b0 + flushBlocks);
+            ShortVector h00 = ShortVector.zero(S);
+            for (int b = b0; b < b1; b++) {
+                int l = b * BLOCK;
+                int lb = b * SL;
+                ShortVector a0 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 0 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector e0 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 0 * aStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector q0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
+                ShortVector lo0 = q0.and((short) 0x0F);
+                ShortVector hi0 = q0.lanewise(VectorOperators.LSHR, 4);
+                h00 = h00.add(a0.mul(lo0)).add(e0.mul(hi0));
+            }
+            dots[0] += ((IntVector) h00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h00.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+}

@@ -1,0 +1,117 @@
+package io.github.dllmquant.core.kernels.integer;
+
+import io.github.dllmquant.core.kernels.VectorWidth;
+import io.github.dllmquant.core.quant.ActivationQuantizer;
+import io.github.dllmquant.core.quant.QuantizedWeight;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The int4 GEMM: packing round trip, the scalar int4 path against the scalar int8 path (both exact,
+ * so bit-identical outputs), and the Panama twin against the scalar one at this JVM's vector width.
+ */
+class Int4GemmTest {
+
+    private static final IntegerKernels SCALAR = ScalarIntegerKernels.INSTANCE;
+    private static final IntegerKernels PANAMA = PanamaIntegerKernels.INSTANCE;
+    private static final int BLOCK = PANAMA.int4Block();
+
+    private static final ActivationQuantizer[] QUANTIZERS = {
+            ActivationQuantizer.symmetric(8), ActivationQuantizer.asymmetric(8),
+            ActivationQuantizer.symmetric(4), new ActivationQuantizer(4, false, 0.9f), new ActivationQuantizer(8, true, 0.7f)};
+
+    @Test
+    void packingKeepsEveryCode() {
+        Random rnd = new Random(1);
+        for (int block : new int[]{16, 32, 64, 128}) {
+            QuantizedWeight q = PanamaIntegerKernelsTest.weight(rnd, 3, 256, 4, 128, false, false);
+            Int4Weights w = Int4Weights.of(q, block);
+            for (int o = 0; o < 3; o++) {
+                for (int i = 0; i < 256; i++) {
+                    assertThat(w.code(o, i)).as("block %d (%d, %d)", block, o, i).isEqualTo(q.code(o, i));
+                }
+            }
+        }
+        // ggml order: byte j holds element j (low) and j + 16 (high)
+        byte[] codes = new byte[32];
+        codes[0] = 3;
+        codes[16] = 12;
+        Int4Weights w = Int4Weights.of(new QuantizedWeight(1, 32, 4, 32, true, codes, new float[]{1f}, new float[]{8f}), 32);
+        assertThat(w.packed()[0] & 0xFF).isEqualTo(3 | 12 << 4);
+    }
+
+    @Test
+    void rejectsWhatItCannotPack() {
+        Random rnd = new Random(1);
+        assertThatThrownBy(() -> Int4Weights.of(PanamaIntegerKernelsTest.weight(rnd, 2, 64, 5, 64, true, false), 32))
+                .hasMessageContaining("at most 4 bits, got 5");
+        assertThatThrownBy(() -> Int4Weights.of(PanamaIntegerKernelsTest.weight(rnd, 2, 96, 4, 48, true, false), 32))
+                .hasMessageContaining("group size 48");
+    }
+
+    private static float[] gemm(IntegerKernels k, Object w, QuantizedActivations a, int out) {
+        float[] y = new float[a.tokens() * out];
+        if (w instanceof Int4Weights w4) {
+            k.gemm(w4, a, y, 0, out);
+        } else {
+            k.gemm((Int8Weights) w, a, y, 0, out);
+        }
+        return y;
+    }
+
+    private static void check(QuantizedWeight q, float[] x, int tokens, ActivationQuantizer aq, String where) {
+        QuantizedActivations a = new QuantizedActivations(tokens, q.in(), q.groupSize());
+        SCALAR.quantizePerToken(x, aq, a);
+        Int4Weights w4 = Int4Weights.of(q, BLOCK);
+        float[] viaInt8 = gemm(SCALAR, Int8Weights.of(q), a, q.out());
+        float[] scalar = gemm(SCALAR, w4, a, q.out());
+        float[] panama = gemm(PANAMA, w4, a, q.out());
+        assertThat(scalar).as("scalar int4 vs int8, " + where).containsExactly(viaInt8);
+        assertThat(panama).as("panama vs scalar, " + where + ", " + VectorWidth.BITS + " bits").containsExactly(scalar);
+    }
+
+    @Test
+    void panamaMatchesScalarOnAwkwardShapes() {
+        Random rnd = new Random(21);
+        // {tokens, out, groups, group size in blocks}; one per-channel shape spans several int16 flushes
+        int[][] shapes = {{1, 1, 1, 1}, {1, 4, 13, 1}, {13, 1, 2, 2}, {13, 13, 13, 1}, {4, 8, 1, 17},
+                {207, 5, 3, 1}, {5, 7, 1, 2}, {2, 9, 4, 4}};
+        for (int[] sh : shapes) {
+            int groupSize = sh[3] * BLOCK;
+            int in = sh[2] * groupSize;
+            for (int bits : new int[]{4, 3, 2}) {
+                for (boolean sym : new boolean[]{true, false}) {
+                    QuantizedWeight q = PanamaIntegerKernelsTest.weight(rnd, sh[1], in, bits, groupSize, sym, false);
+                    for (ActivationQuantizer aq : QUANTIZERS) {
+                        check(q, PanamaIntegerKernelsTest.activations(rnd, sh[0] * in, false), sh[0], aq,
+                                "M=" + sh[0] + " N=" + sh[1] + " K=" + in + " g=" + groupSize + " w" + bits + " " + aq);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void panamaMatchesScalarAtBoundaryValues() {
+        Random rnd = new Random(22);
+        int in = 40 * BLOCK; // one group: five int16 flushes with int8 activations
+        // nibbles only 0 and 15, zero 0 (products up to 15·128 in every lane) and activations at −128 / 127
+        QuantizedWeight q = PanamaIntegerKernelsTest.weight(rnd, 6, in, 4, in, false, true);
+        float[] zeros = new float[6];
+        q = new QuantizedWeight(6, in, 4, in, false, q.codes(), q.scales(), zeros);
+        float[] x = new float[5 * in];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = rnd.nextBoolean() ? 1000f : -1000f;
+        }
+        check(q, x, 5, new ActivationQuantizer(8, true, 0.5f), "extremes a8");
+        check(q, x, 5, new ActivationQuantizer(4, true, 0.5f), "extremes a4");
+        for (int i = 0; i < x.length; i++) {
+            x[i] = -1000f;
+        }
+        check(q, x, 5, new ActivationQuantizer(8, true, 0.5f), "all -128");
+    }
+}
