@@ -1,5 +1,6 @@
 package io.github.dllmquant.methods.duquant;
 
+import io.github.dllmquant.core.concurrent.Parallel;
 import io.github.dllmquant.core.linear.InputTransform;
 
 /**
@@ -15,6 +16,9 @@ import io.github.dllmquant.core.linear.InputTransform;
  * {@link #of} rebuilds it.
  */
 public final class DuQuantTransform implements InputTransform {
+
+    /** Tokens per parallel task. */
+    private static final int TOKENS_PER_TASK = 16;
 
     private final int width;
     private final int b;
@@ -93,16 +97,19 @@ public final class DuQuantTransform implements InputTransform {
         if ((long) tokens * width > x.length) {
             throw new IllegalArgumentException("x has " + x.length + " values, need tokens·width = " + tokens + "·" + width);
         }
-        float[] tmp = new float[width];
-        for (int t = 0; t < tokens; t++) {
-            int off = t * width;
-            blockMultiply(x, off, r1, tmp);                 // tmp = x·blockdiag(R1)
-            for (int i = 0; i < width; i++) {
-                x[off + i] = tmp[perm[i]];                   // gather the zigzag order
+        // tokens are independent: chunks of them run on the shared pool, each with its own scratch
+        Parallel.forChunks(tokens, TOKENS_PER_TASK, (from, to) -> {
+            float[] tmp = new float[width];
+            for (int t = from; t < to; t++) {
+                int off = t * width;
+                blockMultiply(x, off, r1, tmp);                 // tmp = x·blockdiag(R1)
+                for (int i = 0; i < width; i++) {
+                    x[off + i] = tmp[perm[i]];                   // gather the zigzag order
+                }
+                blockMultiply(x, off, r2, tmp);                 // tmp = x·blockdiag(R2)
+                System.arraycopy(tmp, 0, x, off, width);
             }
-            blockMultiply(x, off, r2, tmp);                 // tmp = x·blockdiag(R2)
-            System.arraycopy(tmp, 0, x, off, width);
-        }
+        });
     }
 
     /** {@code y[blk·b + j] = Σ_k x[off + blk·b + k]·R[k][j]}: accumulates rows of R, which C2 vectorizes. */

@@ -1,5 +1,7 @@
 package io.github.dllmquant.methods.duquant;
 
+import io.github.dllmquant.core.concurrent.Parallel;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -21,6 +23,9 @@ import java.util.SplittableRandom;
  * </ul>
  */
 public final class GreedyRotation {
+
+    /** Rows per parallel task of the block products. */
+    private static final int ROWS_PER_TASK = 32;
 
     private GreedyRotation() {
     }
@@ -200,10 +205,17 @@ public final class GreedyRotation {
         return toFloat(r);
     }
 
-    /** {@code y = x·R} for {@code x [rows, n]}. */
+    /**
+     * {@code y = x·R} for {@code x [rows, n]}; rows are independent, so chunks of them run on the shared pool
+     * with a result that does not depend on the thread count.
+     */
     static void multiply(float[] x, int rows, int n, float[] r, float[] y) {
-        Arrays.fill(y, 0, rows * n, 0f);
-        for (int row = 0; row < rows; row++) {
+        Parallel.forChunks(rows, ROWS_PER_TASK, (from, to) -> multiplyRows(x, from, to, n, r, y));
+    }
+
+    private static void multiplyRows(float[] x, int from, int to, int n, float[] r, float[] y) {
+        Arrays.fill(y, from * n, to * n, 0f);
+        for (int row = from; row < to; row++) {
             int o = row * n;
             for (int k = 0; k < n; k++) {
                 float a = x[o + k];
@@ -212,7 +224,7 @@ public final class GreedyRotation {
                 }
                 int rr = k * n;
                 for (int j = 0; j < n; j++) {
-                    y[o + j] += a * r[rr + j];
+                    y[o + j] += a * r[rr + j]; // row-of-R accumulation: C2 vectorizes the j loop
                 }
             }
         }
