@@ -1,7 +1,10 @@
 package io.github.dllmquant.runtime.model;
 
 import io.github.dllmquant.core.kernels.RopeTable;
+import io.github.dllmquant.core.format.GptqConfig;
+import io.github.dllmquant.core.format.GptqFormat;
 import io.github.dllmquant.core.format.QuantizedTensors;
+import io.github.dllmquant.methods.ColumnPermutation;
 import io.github.dllmquant.core.hadamard.TransformedLinear;
 import io.github.dllmquant.core.linear.ActivationQuantizedLinear;
 import io.github.dllmquant.core.linear.DenseLinear;
@@ -50,10 +53,11 @@ final class CheckpointLoader {
         Path quantizationFile = folder.resolve(QuantizationConfig.FILE);
         Map<String, QuantizationConfig.LayerSpec> quantized = Files.isRegularFile(quantizationFile)
                 ? QuantizationConfig.read(quantizationFile) : Map.of();
+        GptqConfig gptq = isGptqFolder(folder) ? GptqConfig.read(folder) : null;
         TensorSource source = SafeTensors.openModel(folder);
         try {
-            validate(folder, config, source, quantized);
-            DiffusionLm model = build(folder, config, new Reader(source, options, quantized), options.progress());
+            validate(folder, config, source, quantized, gptq != null);
+            DiffusionLm model = build(folder, config, new Reader(source, options, quantized, gptq), options.progress());
             if (options.storage() == WeightStorage.F32) {
                 source.close(); // every weight was copied to the heap
             }
@@ -66,12 +70,22 @@ final class CheckpointLoader {
         }
     }
 
+    /** A GPTQ checkpoint: quantize_config.json, or a quantization_config object inside config.json. */
+    private static boolean isGptqFolder(Path folder) throws IOException {
+        if (Files.isRegularFile(folder.resolve(GptqConfig.FILE))) {
+            return true;
+        }
+        Path config = folder.resolve("config.json");
+        return Files.isRegularFile(config)
+                && new com.fasterxml.jackson.databind.ObjectMapper().readTree(config.toFile()).has("quantization_config");
+    }
+
     /**
      * Checks that every tensor the config implies is present with the right shape and dtype (quantized
      * layers as codes, scales and zeros); throws one exception listing all problems.
      */
     static void validate(Path folder, ModelConfig config, TensorSource source,
-                         Map<String, QuantizationConfig.LayerSpec> quantized) throws ModelFormatException {
+                         Map<String, QuantizationConfig.LayerSpec> quantized, boolean gptq) throws ModelFormatException {
         List<TensorNames.TensorSpec> expected = new ArrayList<>();
         Set<String> layersSeen = new HashSet<>();
         List<String> problems = new ArrayList<>();
@@ -82,7 +96,13 @@ final class CheckpointLoader {
             if (q != null) {
                 layersSeen.add(layer);
             }
-            if (q == null || q.kind() == QuantizationConfig.Kind.DENSE) {
+            if (gptq && layer != null && source.contains(layer + GptqFormat.QWEIGHT)) {
+                // qweight/qzeros/scales/g_idx shapes are checked by GptqFormat when the layer is read
+                for (String suffix : new String[] {GptqFormat.QWEIGHT, GptqFormat.QZEROS, GptqFormat.SCALES,
+                        GptqFormat.G_IDX}) {
+                    expectedNames.add(layer + suffix);
+                }
+            } else if (q == null || q.kind() == QuantizationConfig.Kind.DENSE) {
                 expected.add(spec);
             } else if (!QuantizedTensors.contains(source, layer)) {
                 // shapes of codes/scales/zeros are checked against their .qmeta when the layer is read
@@ -193,10 +213,14 @@ final class CheckpointLoader {
         private final LoadOptions options;
         private final Map<String, QuantizationConfig.LayerSpec> quantized;
 
-        Reader(TensorSource source, LoadOptions options, Map<String, QuantizationConfig.LayerSpec> quantized) {
+        private final GptqConfig gptq; // null unless the folder is a GPTQ checkpoint
+
+        Reader(TensorSource source, LoadOptions options, Map<String, QuantizationConfig.LayerSpec> quantized,
+               GptqConfig gptq) {
             this.source = source;
             this.options = options;
             this.quantized = quantized;
+            this.gptq = gptq;
         }
 
         boolean keepsMapping() {
@@ -217,6 +241,9 @@ final class CheckpointLoader {
         }
 
         Linear linear(String name, int out, int in, boolean bias) throws IOException {
+            if (gptq != null && source.contains(name + GptqFormat.QWEIGHT)) {
+                return gptqLinear(name, out, in);
+            }
             QuantizationConfig.LayerSpec q = quantized.get(name);
             return q != null ? quantizedLinear(name, q, out, in, bias) : denseLinear(name, out, in, bias);
         }
@@ -229,6 +256,24 @@ final class CheckpointLoader {
                 return DenseLinear.bf16(w.data(), b, out, in);
             }
             return DenseLinear.of(finite(name + ".weight", w.toFloatArray()), b, out, in);
+        }
+
+        /** A GPTQ layer: weight-only, with a column permutation in front when the checkpoint is act-order. */
+        private Linear gptqLinear(String name, int out, int in) throws IOException {
+            GptqFormat.Layer layer;
+            try {
+                layer = GptqFormat.read(source, name, gptq);
+            } catch (IOException e) {
+                throw new ModelFormatException("GPTQ layer " + name + ": " + e.getMessage(), e);
+            }
+            QuantizedWeight w = layer.weight();
+            if (w.out() != out || w.in() != in) {
+                throw new ModelFormatException("GPTQ layer " + name + " is " + w.out() + "x" + w.in()
+                        + ", config.json implies " + out + "x" + in);
+            }
+            finite(name + GptqFormat.SCALES, w.scales());
+            float[] b = source.contains(name + ".bias") ? vector(name + ".bias") : null;
+            return WeightOnlyLinear.of(w, b, layer.perm() == null ? null : new ColumnPermutation(layer.perm()));
         }
 
         /** A listed layer: dense or quantized base product, its own transform, outer transforms. */

@@ -195,7 +195,20 @@ public final class DiffusionLm implements QuantizableModel, AutoCloseable {
      * @throws IllegalStateException    if the model was built in code rather than loaded from a folder
      */
     public void save(Path target) throws IOException {
-        ModelWriter.save(this, target);
+        ModelWriter.save(this, target, SaveFormat.NATIVE);
+    }
+
+    /**
+     * Writes this model in the given format: {@link SaveFormat#NATIVE} as {@link #save(Path)};
+     * {@link SaveFormat#GPTQ} as a GPTQ checkpoint (AutoGPTQ tensor names {@code qweight/qzeros/scales/g_idx},
+     * quantize_config.json; v1 zeros when symmetric, gptq_v2 when asymmetric) that other GPTQ tools load,
+     * for models whose quantized layers are all weight-only with one bit width, group size and symmetry.
+     * Atomic as {@link #save(Path)}.
+     *
+     * @throws IllegalArgumentException if a layer cannot be written in that format (named in the message)
+     */
+    public void save(Path target, SaveFormat format) throws IOException {
+        ModelWriter.save(this, target, format);
     }
 
     /** Bytes of all parameters as held now (embedding, linears, norms, head). */

@@ -3,7 +3,10 @@ package io.github.dllmquant.runtime.model;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.dllmquant.core.format.GptqConfig;
+import io.github.dllmquant.core.format.GptqFormat;
 import io.github.dllmquant.core.format.QuantizedTensors;
+import io.github.dllmquant.methods.ColumnPermutation;
 import io.github.dllmquant.core.hadamard.TransformedLinear;
 import io.github.dllmquant.core.linear.ActivationQuantizedLinear;
 import io.github.dllmquant.core.linear.DenseLinear;
@@ -54,7 +57,7 @@ final class ModelWriter {
     private ModelWriter() {
     }
 
-    static void save(DiffusionLm model, Path target) throws IOException {
+    static void save(DiffusionLm model, Path target, SaveFormat format) throws IOException {
         Path source = model.folder().orElseThrow(() -> new IllegalStateException(
                 "a model built in code has no config.json and tokenizer to save; load it from a folder"));
         Path abs = target.toAbsolutePath().normalize();
@@ -65,7 +68,7 @@ final class ModelWriter {
         Files.createDirectories(parent);
         Path tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".tmp-");
         try {
-            writeInto(model, source, tmp);
+            writeInto(model, source, tmp, format);
         } catch (IOException | RuntimeException | Error e) {
             deleteRecursively(tmp);
             throw e;
@@ -82,7 +85,7 @@ final class ModelWriter {
         LOG.info("saved {} to {}", model, abs);
     }
 
-    private static void writeInto(DiffusionLm model, Path source, Path dir) throws IOException {
+    private static void writeInto(DiffusionLm model, Path source, Path dir, SaveFormat format) throws IOException {
         for (String name : COPIED_FILES) {
             Path f = source.resolve(name);
             if (Files.isRegularFile(f)) {
@@ -93,6 +96,7 @@ final class ModelWriter {
         SafeTensorsWriter writer = new SafeTensorsWriter();
         writer.putMetadata("format", "pt");
         Map<String, QuantizationConfig.LayerSpec> quantized = new LinkedHashMap<>();
+        GptqLayers gptq = format == SaveFormat.GPTQ ? new GptqLayers() : null;
         int hidden = model.config().hidden();
 
         float[] embedding = model.embeddings();
@@ -102,7 +106,7 @@ final class ModelWriter {
             addDense(writer, names.norm(b, NormRole.ATTENTION), block.normWeight(NormRole.ATTENTION), hidden);
             addDense(writer, names.norm(b, NormRole.FFN), block.normWeight(NormRole.FFN), hidden);
             for (LinearRole role : LinearRole.values()) {
-                addLinear(writer, quantized, block.name(role), block.linear(role));
+                addLinear(writer, quantized, gptq, block.name(role), block.linear(role));
             }
         }
         addDense(writer, names.finalNorm(), model.finalNormWeight(), hidden);
@@ -110,12 +114,15 @@ final class ModelWriter {
         boolean tied = model.config().tiedEmbeddings() && model.lmHead() instanceof DenseLinear head
                 && head.bias() == null && java.util.Arrays.equals(head.effectiveWeight(), embedding);
         if (!tied) {
-            addLinear(writer, quantized, names.lmHead(), model.lmHead());
+            addLinear(writer, quantized, gptq, names.lmHead(), model.lmHead());
         }
         writeConfig(source.resolve("config.json"), dir.resolve("config.json"), model.architecture(),
                 model.config().tiedEmbeddings() && !tied);
         if (!quantized.isEmpty()) {
             QuantizationConfig.write(quantized, dir.resolve(QuantizationConfig.FILE));
+        }
+        if (gptq != null) {
+            gptq.config().write(dir);
         }
         writer.write(dir.resolve(SafeTensors.MODEL_FILE));
     }
@@ -133,9 +140,13 @@ final class ModelWriter {
     }
 
     private static void addLinear(SafeTensorsWriter writer, Map<String, QuantizationConfig.LayerSpec> quantized,
-                                  String name, Linear linear) {
+                                  GptqLayers gptq, String name, Linear linear) {
         int out = linear.outFeatures();
         int in = linear.inFeatures();
+        if (gptq != null && !(linear instanceof DenseLinear)) {
+            gptq.add(writer, name, linear);
+            return;
+        }
         // outer transforms (TransformedLinear), outermost first
         List<JsonNode> wrappers = new ArrayList<>();
         Linear base = linear;
@@ -172,6 +183,52 @@ final class ModelWriter {
         QuantizedTensors.write(writer, name, w);
         quantized.put(name, new QuantizationConfig.LayerSpec(aq == null ? QuantizationConfig.Kind.WEIGHT_ONLY
                 : QuantizationConfig.Kind.ACTIVATION_QUANTIZED, aq, ownNode, wrappers));
+    }
+
+    /**
+     * The GPTQ checkpoint layout (AutoGPTQ names, quantize_config.json): weight-only layers, optionally
+     * behind a column permutation (act-order), all with the same bits, group size and symmetry.
+     */
+    private static final class GptqLayers {
+        private int bits = -1;
+        private int groupSize;
+        private boolean symmetric;
+        private boolean descAct;
+
+        void add(SafeTensorsWriter writer, String name, Linear linear) {
+            if (!(linear instanceof WeightOnlyLinear wo)
+                    || (wo.transform() != null && !(wo.transform() instanceof ColumnPermutation))) {
+                throw new IllegalArgumentException("layer " + name + " (" + linear.format() + ", "
+                        + linear.getClass().getSimpleName() + ") cannot be written in the GPTQ format, which holds"
+                        + " dense and weight-only layers (with an optional act-order permutation); use the native format");
+            }
+            QuantizedWeight q = wo.quantizedWeight();
+            int g = q.perChannel() ? -1 : q.groupSize();
+            if (bits == -1) {
+                bits = q.bits();
+                groupSize = g;
+                symmetric = q.symmetric();
+            } else if (bits != q.bits() || groupSize != g || symmetric != q.symmetric()) {
+                throw new IllegalArgumentException("layer " + name + " is " + q.bits() + "-bit, group " + g
+                        + (q.symmetric() ? ", symmetric" : ", asymmetric") + " but earlier layers are " + bits
+                        + "-bit, group " + groupSize + (symmetric ? ", symmetric" : ", asymmetric")
+                        + ": one GPTQ checkpoint has one setting; use the native format");
+            }
+            int[] perm = wo.transform() == null ? null : ((ColumnPermutation) wo.transform()).permutation();
+            descAct |= perm != null;
+            GptqFormat.write(writer, name, q, perm, config().checkpointFormat());
+            if (wo.bias() != null) {
+                writer.addF32(name + ".bias", new long[] {q.out()}, wo.bias());
+            }
+        }
+
+        GptqConfig config() {
+            if (bits == -1) {
+                throw new IllegalArgumentException("the model has no quantized layer to write in the GPTQ format");
+            }
+            // damping is not recorded by the layers; 0.01 is the reference default
+            return GptqConfig.of(bits, groupSize, symmetric, descAct, 0.01);
+        }
     }
 
     /** A dense tensor, as BF16 when every value is exactly a BF16 (a loaded BF16 checkpoint), else F32. */
