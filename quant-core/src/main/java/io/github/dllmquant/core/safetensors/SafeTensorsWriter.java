@@ -7,6 +7,7 @@ import io.github.dllmquant.core.tensor.TensorView;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -40,6 +41,9 @@ import java.util.TreeMap;
 public final class SafeTensorsWriter {
 
     private static final int CHUNK = 1 << 20;
+    private static final ValueLayout F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout I64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** Writes one tensor's little-endian bytes. */
     @FunctionalInterface
@@ -72,11 +76,7 @@ public final class SafeTensorsWriter {
 
     /** Adds an F32 tensor. */
     public SafeTensorsWriter addF32(String name, long[] shape, float[] values) {
-        return add(name, DType.F32, shape, values.length, out -> {
-            for (float v : values) {
-                out.putFloat(v);
-            }
-        });
+        return add(name, DType.F32, shape, values.length, out -> out.put(MemorySegment.ofArray(values), F32_LE));
     }
 
     /** Adds a BF16 tensor, rounding {@code values} to nearest even ({@link Bf16#fromFloat}). */
@@ -99,20 +99,12 @@ public final class SafeTensorsWriter {
 
     /** Adds an I32 tensor. */
     public SafeTensorsWriter addI32(String name, long[] shape, int[] values) {
-        return add(name, DType.I32, shape, values.length, out -> {
-            for (int v : values) {
-                out.putInt(v);
-            }
-        });
+        return add(name, DType.I32, shape, values.length, out -> out.put(MemorySegment.ofArray(values), I32_LE));
     }
 
     /** Adds an I64 tensor. */
     public SafeTensorsWriter addI64(String name, long[] shape, long[] values) {
-        return add(name, DType.I64, shape, values.length, out -> {
-            for (long v : values) {
-                out.putLong(v);
-            }
-        });
+        return add(name, DType.I64, shape, values.length, out -> out.put(MemorySegment.ofArray(values), I64_LE));
     }
 
     /** Adds a U8 tensor (bytes taken as unsigned). */
@@ -321,28 +313,39 @@ public final class SafeTensorsWriter {
             return written;
         }
 
-        void putFloat(float v) throws IOException {
-            room(4);
-            buf.putFloat(v);
-            written += 4;
-        }
-
         void putShort(short v) throws IOException {
             room(2);
             buf.putShort(v);
             written += 2;
         }
 
-        void putInt(int v) throws IOException {
-            room(4);
-            buf.putInt(v);
-            written += 4;
-        }
-
         void putLong(long v) throws IOException {
             room(8);
             buf.putLong(v);
             written += 8;
+        }
+
+        /**
+         * Copies a heap array of {@code layout}-sized elements in bulk, converting them to little endian
+         * ({@code layout} is little-endian; whole elements per chunk).
+         */
+        void put(MemorySegment array, ValueLayout layout) throws IOException {
+            int size = (int) layout.byteSize();
+            long count = array.byteSize() / size;
+            for (long i = 0; i < count; ) {
+                if (buf.remaining() < size) {
+                    flush();
+                }
+                long n = Math.min(buf.remaining() / size, count - i);
+                MemorySegment.copy(array, nativeLayout(layout), i * size, whole, layout, buf.position(), n);
+                buf.position(buf.position() + (int) (n * size));
+                i += n;
+            }
+            written += array.byteSize();
+        }
+
+        private static ValueLayout nativeLayout(ValueLayout layout) {
+            return layout.withOrder(ByteOrder.nativeOrder());
         }
 
         void put(MemorySegment bytes) throws IOException {

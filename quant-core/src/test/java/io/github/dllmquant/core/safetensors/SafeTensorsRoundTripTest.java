@@ -75,6 +75,30 @@ class SafeTensorsRoundTripTest {
     }
 
     @Test
+    void largeArraysCrossWriteChunksIntact() throws IOException {
+        int n = 700_001; // 2.8 MB of F32: several 1 MiB chunks, odd tail
+        float[] f = new float[n];
+        int[] i32 = new int[n];
+        long[] i64 = new long[n / 2];
+        for (int k = 0; k < n; k++) {
+            f[k] = k * 0.5f - 3f;
+            i32[k] = k * 31 - 7;
+        }
+        for (int k = 0; k < i64.length; k++) {
+            i64[k] = (long) k << 33 | k;
+        }
+        Path file = dir.resolve("big.safetensors");
+        new SafeTensorsWriter().addI8("odd", new long[]{3}, new byte[]{1, 2, 3}).addF32("f", new long[]{n}, f)
+                .addI32("i", new long[]{n}, i32).addI64("l", new long[]{i64.length}, i64).addBf16("h", new long[]{n}, f).write(file);
+        try (SafeTensorsFile st = SafeTensors.open(file)) {
+            assertThat(st.tensor("f").toFloatArray()).isEqualTo(f);
+            assertThat(st.tensor("i").toIntArray()).isEqualTo(i32);
+            assertThat(st.tensor("l").toLongArray()).isEqualTo(i64);
+            assertThat(st.tensor("h").getFloat(n - 1)).isEqualTo(io.github.dllmquant.core.tensor.Bf16.round(f[n - 1]));
+        }
+    }
+
+    @Test
     void missingTensorListsNearNames() throws IOException {
         Path file = dir.resolve("m.safetensors");
         new SafeTensorsWriter()
