@@ -11,7 +11,8 @@ import java.util.function.Supplier;
  */
 final class Subcommands {
 
-    private static final List<Supplier<Object>> ALL = List.of();
+    private static final List<Supplier<Object>> ALL = List.of(
+            GenerateCommand::new);
 
     private Subcommands() {
     }
