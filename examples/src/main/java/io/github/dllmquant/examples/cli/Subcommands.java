@@ -12,7 +12,10 @@ import java.util.function.Supplier;
 final class Subcommands {
 
     private static final List<Supplier<Object>> ALL = List.of(
-            GenerateCommand::new);
+            StudyCommand::new,
+            GenerateCommand::new,
+            EvalCommand::new,
+            OutliersCommand::new);
 
     private Subcommands() {
     }

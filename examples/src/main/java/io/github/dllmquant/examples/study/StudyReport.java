@@ -1,0 +1,107 @@
+package io.github.dllmquant.examples.study;
+
+import io.github.dllmquant.core.spi.GroupRole;
+import io.github.dllmquant.methods.analysis.GroupActivationStats;
+import io.github.dllmquant.methods.analysis.OutlierAnalysis.RatioReport;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Writes a study's results: {@code study.md} (settings, the table, the verdicts, the outlier summary)
+ * and PNG charts, each file written to a temporary name and renamed.
+ */
+public final class StudyReport {
+
+    private StudyReport() {
+    }
+
+    /** The Markdown document. */
+    public static String markdown(String model, EvalSettings settings, StudyRunner.Result result, double seconds) {
+        StringBuilder md = new StringBuilder();
+        md.append("# Quantization study: ").append(model).append("\n\n");
+        md.append(String.format(Locale.ROOT, "Masked NLL on %s held-out windows of %d tokens at mask ratios %s; "
+                        + "exact match on %d math and %d code examples (greedy, gen length %d); %.0f s in all.%n%n",
+                settings.nllWindows() == Integer.MAX_VALUE ? "all" : "up to " + settings.nllWindows(),
+                Evaluator.WINDOW, java.util.Arrays.toString(settings.maskRatios()), result.cells().getFirst().math().total(),
+                result.cells().getFirst().code().total(), settings.genLength(), seconds));
+        md.append(StudyTable.markdown(result.cells(), settings.maskRatios())).append('\n');
+        md.append("## Findings of the paper on this model\n\n").append(StudyTable.findings(result.findings())).append('\n');
+        md.append("## Activation outliers (FP model)\n\n").append(outlierSummary(result.outliers()));
+        return md.toString();
+    }
+
+    /** One line per mask ratio: the strongest input, its top channels and ratio to the median channel. */
+    public static String outlierSummary(List<RatioReport> reports) {
+        StringBuilder md = new StringBuilder("| mask ratio | strongest input | max abs | max/median channel | "
+                + "max/median token | kurtosis | top channels |\n|---:|---|---:|---:|---:|---:|---|\n");
+        for (RatioReport r : reports) {
+            GroupActivationStats s = r.strongest();
+            md.append(String.format(Locale.ROOT, "| %.2f | block %d %s | %.1f | %.1f | %.1f | %.1f | %s |%n",
+                    r.maskRatio(), s.block(), s.group(), s.maxAbs(), s.channelOutlierRatio(), s.tokenOutlierRatio(),
+                    s.kurtosis(), java.util.Arrays.toString(s.topChannels(5))));
+        }
+        return md.toString();
+    }
+
+    /** Writes {@code study.md} and the charts into {@code dir}. */
+    public static void write(Path dir, String markdown, StudyRunner.Result result) throws IOException {
+        Files.createDirectories(dir);
+        writeAtomically(dir.resolve("study.md"), markdown);
+        Charts.nllChart(result.cells(), dir.resolve("nll.png"));
+        Charts.accuracyChart(result.cells(), dir.resolve("accuracy.png"));
+        outlierCharts(result.outliers(), dir);
+    }
+
+    /** Per-layer max|x| of each group's input, one series per (group, mask ratio). */
+    public static void outlierCharts(List<RatioReport> reports, Path dir) throws IOException {
+        if (reports.isEmpty()) {
+            return;
+        }
+        int blocks = reports.getFirst().groups().stream().mapToInt(GroupActivationStats::block).max().orElse(-1) + 1;
+        List<String> layers = new ArrayList<>();
+        for (int b = 0; b < blocks; b++) {
+            layers.add("block " + b);
+        }
+        Map<String, double[]> series = new LinkedHashMap<>();
+        for (RatioReport r : reports) {
+            for (GroupActivationStats s : r.groups()) {
+                String name = String.format(Locale.ROOT, "%s r=%.2f", s.group(), r.maskRatio());
+                series.computeIfAbsent(name, k -> new double[blocks])[s.block()] = s.maxAbs();
+            }
+        }
+        Charts.lineChart("max |activation| at each linear group's input", "layer", "max |x|", layers, series,
+                dir.resolve("outliers-by-layer.png"));
+        // the channel profile of the strongest down-projection input at the middle ratio
+        RatioReport mid = reports.get(reports.size() / 2);
+        GroupActivationStats down = mid.groups().stream().filter(s -> s.group() == GroupRole.DOWN)
+                .max((a, b) -> Float.compare(a.maxAbs(), b.maxAbs())).orElse(mid.strongest());
+        float[] channels = down.channelMax();
+        double[] values = new double[channels.length];
+        List<String> names = new ArrayList<>();
+        for (int c = 0; c < channels.length; c++) {
+            values[c] = channels[c];
+            names.add(Integer.toString(c));
+        }
+        Charts.barChart(String.format(Locale.ROOT, "max |x| per channel, block %d %s input, r=%.2f", down.block(),
+                down.group(), mid.maskRatio()), "channel", "max |x|", names, values, dir.resolve("outliers-channels.png"));
+    }
+
+    private static void writeAtomically(Path file, String text) throws IOException {
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
+        try {
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package io.github.dllmquant.examples.study;
+
+import io.github.dllmquant.core.progress.Progress;
+import io.github.dllmquant.core.progress.ProgressListener;
+import io.github.dllmquant.methods.Calibration;
+import io.github.dllmquant.methods.Calibrator;
+import io.github.dllmquant.methods.analysis.OutlierAnalysis;
+import io.github.dllmquant.methods.analysis.OutlierAnalysis.RatioReport;
+import io.github.dllmquant.runtime.model.DiffusionLm;
+import io.github.dllmquant.runtime.tokenizer.Tokenizer;
+import io.github.dllmquant.runtime.tokenizer.Tokenizers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Runs the study grid on one model: each cell loads the model afresh, quantizes it with the cell's
+ * recipe on the real integer kernels, and measures it with the {@link Evaluator}; then the verdicts on
+ * F1–F7 are computed from the numbers.
+ */
+public final class StudyRunner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StudyRunner.class);
+    /** Held-out windows the outlier analysis runs on, per mask ratio. */
+    private static final int OUTLIER_WINDOWS = 16;
+    /** Progress units per cell. */
+    private static final long UNITS = 1000;
+
+    private final Path model;
+    private final Path corpus;
+    private final Path tasks;
+    private final EvalSettings settings;
+    private final int calibrationSamples;
+
+    /**
+     * @param model              the model folder
+     * @param corpus             the text whose last 10% is scored (and whose start is calibrated on)
+     * @param tasks              a folder with {@code math.jsonl} and {@code code.jsonl}
+     * @param settings           what each cell measures
+     * @param calibrationSamples calibration windows of 128 tokens per cell
+     */
+    public StudyRunner(Path model, Path corpus, Path tasks, EvalSettings settings, int calibrationSamples) {
+        this.model = model;
+        this.corpus = corpus;
+        this.tasks = tasks;
+        this.settings = settings;
+        this.calibrationSamples = calibrationSamples;
+    }
+
+    /**
+     * The study's outcome.
+     *
+     * @param cells    measured cells, fp first
+     * @param outliers the fp model's outlier report per mask ratio
+     * @param findings the verdicts
+     */
+    public record Result(List<StudyCell> cells, List<RatioReport> outliers, List<Finding> findings) {
+    }
+
+    /** Runs every cell of {@code grid} (fp must be first). */
+    public Result run(List<CellSpec> grid, ProgressListener progress) throws IOException {
+        if (grid.isEmpty() || !grid.getFirst().equals(CellSpec.FP)) {
+            throw new IllegalArgumentException("the grid must start with the fp cell");
+        }
+        Tokenizer tokenizer = Tokenizers.load(model);
+        String text = Files.readString(corpus);
+        int[] corpusTokens = tokenizer.encode(text);
+        Evaluator evaluator = new Evaluator(tokenizer, corpusTokens, settings);
+        TaskSet math = TaskSet.read("math", tasks.resolve("math.jsonl")).first(settings.examples());
+        TaskSet code = TaskSet.read("code", tasks.resolve("code.jsonl")).first(settings.examples());
+        Calibration calibration = Calibration.tokens(Arrays.copyOf(corpusTokens,
+                        (int) Math.floor(corpusTokens.length * (1 - Evaluator.HELD_OUT))))
+                .samples(calibrationSamples).sequenceLength(Evaluator.WINDOW);
+
+        long total = (grid.size() + 1) * UNITS;
+        List<RatioReport> outliers;
+        try (DiffusionLm fp = DiffusionLm.load(model)) {
+            outliers = OutlierAnalysis.run(fp, heldOutWindows(corpusTokens), settings.maskRatios(), settings.seed(),
+                    p -> progress.onProgress(new Progress("outliers: " + p.stage(), p.done() * UNITS / p.total(), total)));
+        }
+        List<StudyCell> cells = new ArrayList<>();
+        for (int i = 0; i < grid.size(); i++) {
+            CellSpec spec = grid.get(i);
+            long base = (i + 1) * UNITS;
+            String label = String.format("cell %d/%d %s %s", i + 1, grid.size(), spec.method(), spec.scheme());
+            cells.add(runCell(spec, evaluator, math, code, calibration, tokenizer, label,
+                    (stage, fraction) -> progress.onProgress(new Progress(label + ": " + stage,
+                            base + Math.min(UNITS - 1, (long) (fraction * UNITS)), total))));
+            LOG.info("{}: {}", label, cells.getLast().label());
+        }
+        progress.onProgress(new Progress("study done", total, total));
+        return new Result(cells, outliers, Verdicts.compute(cells, outliers, List.of()));
+    }
+
+    /** Reports a stage and the fraction of the cell done. */
+    private interface CellProgress {
+        void report(String stage, double fraction);
+    }
+
+    private StudyCell runCell(CellSpec spec, Evaluator evaluator, TaskSet math, TaskSet code, Calibration calibration,
+                              Tokenizer tokenizer, String label, CellProgress progress) throws IOException {
+        try (DiffusionLm lm = DiffusionLm.load(model)) {
+            double quantSeconds = 0;
+            if (!spec.equals(CellSpec.FP)) {
+                long start = System.nanoTime();
+                Calibrator.quantize(lm, Methods.recipe(spec.method(), spec.scheme()),
+                        calibration.masking(spec.masking()).seed(settings.seed()), tokenizer::encode,
+                        p -> progress.report(p.stage(), 0.3 * p.fraction()));
+                quantSeconds = (System.nanoTime() - start) / 1e9;
+            }
+            double[] nll = evaluator.maskedNll(lm, p -> progress.report("masked NLL", 0.3 + 0.2 * p.fraction()));
+            Evaluator.TaskScore m = evaluator.exactMatch(lm, math, p -> progress.report("math", 0.5 + 0.25 * p.fraction()));
+            Evaluator.TaskScore c = evaluator.exactMatch(lm, code, p -> progress.report("code", 0.75 + 0.25 * p.fraction()));
+            double tokensPerSecond = (m.generatedTokens() + c.generatedTokens()) * 1e9 / (m.nanos() + c.nanos());
+            LOG.debug("{} done in {} s of quantization", label, quantSeconds);
+            return new StudyCell(spec.method(), spec.scheme(), spec.calibrationLabel(), nll, m.accuracy(), c.accuracy(),
+                    lm.parameterBytes(), quantSeconds, tokensPerSecond);
+        }
+    }
+
+    private static List<int[]> heldOutWindows(int[] corpusTokens) {
+        int[] heldOut = Arrays.copyOfRange(corpusTokens,
+                (int) Math.floor(corpusTokens.length * (1 - Evaluator.HELD_OUT)), corpusTokens.length);
+        List<int[]> windows = new ArrayList<>();
+        for (int w = 0; w < OUTLIER_WINDOWS && (w + 1) * Evaluator.WINDOW <= heldOut.length; w++) {
+            windows.add(Arrays.copyOfRange(heldOut, w * Evaluator.WINDOW, (w + 1) * Evaluator.WINDOW));
+        }
+        return windows;
+    }
+}
