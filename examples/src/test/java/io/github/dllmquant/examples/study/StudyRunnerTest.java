@@ -1,0 +1,54 @@
+package io.github.dllmquant.examples.study;
+
+import io.github.dllmquant.core.progress.ProgressListener;
+import io.github.dllmquant.methods.Calibration;
+import io.github.dllmquant.runtime.model.DiffusionLm;
+import io.github.dllmquant.runtime.tokenizer.Tokenizer;
+import io.github.dllmquant.runtime.tokenizer.Tokenizers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class StudyRunnerTest {
+
+    private static final Path MODEL = Path.of("models/tiny-llada");
+    private static final Path CORPUS = Path.of("data/tiny_shakespeare.txt");
+
+    @Test
+    void smallGridMeasuresEveryCellAndWritesTheReport(@TempDir Path dir) throws Exception {
+        EvalSettings settings = new EvalSettings(EvalSettings.RATIOS, 2, 12, 8, 7);
+        List<CellSpec> grid = List.of(CellSpec.FP, new CellSpec("rtn", "w4a16", Calibration.Masking.NONE),
+                new CellSpec("smoothquant", "w8a8", Calibration.Masking.NONE));
+        StudyRunner.Result result = new StudyRunner(MODEL, CORPUS, MODEL.resolve("tasks"), settings, 4)
+                .run(grid, ProgressListener.NONE);
+
+        assertThat(result.cells()).extracting(StudyCell::label)
+                .containsExactly("fp", "rtn w4a16 (none)", "smoothquant w8a8 (none)");
+        // the fp row is exactly what the evaluator measures on the unmodified model
+        Tokenizer tokenizer = Tokenizers.load(MODEL);
+        Evaluator evaluator = new Evaluator(tokenizer, tokenizer.encode(Files.readString(CORPUS)), settings);
+        try (DiffusionLm lm = DiffusionLm.load(MODEL)) {
+            assertThat(result.cells().getFirst().nll()).containsExactly(evaluator.maskedNll(lm, ProgressListener.NONE));
+            assertThat(result.cells().getFirst().math()).isEqualTo(evaluator.exactMatch(lm,
+                    TaskSet.read("math", MODEL.resolve("tasks/math.jsonl")).first(12), ProgressListener.NONE).accuracy());
+        }
+        StudyCell fp = result.cells().get(0);
+        StudyCell w4 = result.cells().get(1);
+        assertThat(w4.bytes()).isLessThan(fp.bytes() / 3);
+        assertThat(w4.quantSeconds()).isPositive();
+        assertThat(result.findings()).hasSize(7);
+        assertThat(result.outliers()).hasSize(3);
+
+        String md = StudyReport.markdown("tiny-llada", settings, result, 1.0);
+        StudyReport.write(dir, md, result);
+        assertThat(Files.readString(dir.resolve("study.md"))).contains("| rtn | w4a16 | none |", "**F5**");
+        for (String png : List.of("nll.png", "accuracy.png", "outliers-by-layer.png", "outliers-channels.png")) {
+            assertThat(dir.resolve(png)).isNotEmptyFile();
+        }
+    }
+}
