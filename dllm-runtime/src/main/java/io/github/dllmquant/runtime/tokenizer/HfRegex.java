@@ -11,6 +11,8 @@ import java.util.regex.PatternSyntaxException;
  *   <li>{@code \s}, {@code \w}, {@code \d}, {@code \b} are Unicode-aware in Oniguruma but ASCII in Java by
  *       default: compiled with {@link Pattern#UNICODE_CHARACTER_CLASS} (which also makes {@code (?i)}
  *       fold case the Unicode way, so {@code (?i:'s)} matches {@code 'ſ} as it does in Oniguruma).</li>
+ *   <li>{@code \w} / {@code \W}: Oniguruma counts every number (General_Category N) and every Alphabetic
+ *       symbol as a word character.</li>
  *   <li>{@code \h} / {@code \H} mean hex digit in Oniguruma but horizontal space in Java.</li>
  *   <li>Script names without a prefix ({@code \p{Han}}) need Java's {@code Is} prefix.</li>
  *   <li>Java's {@code \v} is vertical whitespace, Oniguruma's is the single U+000B.</li>
@@ -19,6 +21,9 @@ import java.util.regex.PatternSyntaxException;
  * flag groups) has the same meaning in both.
  */
 final class HfRegex {
+
+    private static final String WORD = "[\\p{IsAlphabetic}\\p{M}\\p{N}\\p{Pc}]";
+    private static final String NON_WORD = "[^\\p{IsAlphabetic}\\p{M}\\p{N}\\p{Pc}]";
 
     private HfRegex() {
     }
@@ -43,6 +48,12 @@ final class HfRegex {
                 case 'h' -> { out.append("[0-9a-fA-F]"); i += 2; }
                 case 'H' -> { out.append("[^0-9a-fA-F]"); i += 2; }
                 case 'v' -> { out.append("\\x0B"); i += 2; }
+                // Oniguruma's Unicode \w is Alphabetic | Mark | Number | Connector_Punctuation (measured
+                // against the tokenizers library: '½', '²', 'ⓜ' are word characters, ZWJ is not); Java's
+                // counts only decimal digits among numbers. A nested class is a union in Java, so this
+                // also works inside [...]
+                case 'w' -> { out.append(WORD); i += 2; }
+                case 'W' -> { out.append(NON_WORD); i += 2; }
                 case 'p', 'P' -> {
                     int close = onig.indexOf('}', i);
                     if (i + 2 < onig.length() && onig.charAt(i + 2) == '{' && close > 0) {

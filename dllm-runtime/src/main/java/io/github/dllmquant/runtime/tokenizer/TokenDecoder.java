@@ -14,8 +14,11 @@ interface TokenDecoder {
 
     List<String> decodeChain(List<String> tokens);
 
-    /** Concatenation of the tokens, unchanged. */
+    /** The tokens unchanged (concatenated by the caller). */
     TokenDecoder IDENTITY = tokens -> tokens;
+
+    /** Without a decoder, the reference joins the tokens with single spaces. */
+    TokenDecoder SPACE_JOINED = tokens -> List.of(String.join(" ", tokens));
 
     /**
      * ByteLevel: every token's characters mapped back to bytes (a token with a character outside the

@@ -171,7 +171,7 @@ final class TokenizerJsonReader {
 
     private static TokenDecoder decoder(Optional<JsonFields> node) throws ModelFormatException {
         if (node.isEmpty()) {
-            return TokenDecoder.IDENTITY;
+            return TokenDecoder.SPACE_JOINED;
         }
         JsonFields n = node.get();
         String type = n.requireString("type");

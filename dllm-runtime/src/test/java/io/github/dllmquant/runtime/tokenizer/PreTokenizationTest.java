@@ -40,6 +40,12 @@ class PreTokenizationTest {
         assertThat(HfRegex.compile("\\s").matcher("\u3000").matches()).isTrue();
         assertThat(HfRegex.compile("(?i:'s)").matcher("'ſ").matches()).isTrue();
         assertThat(HfRegex.compile("\\p{L}++\\p{N}?+").matcher("ab1").matches()).isTrue();
+        // Oniguruma's \w includes every number; also inside a class
+        assertThat(HfRegex.compile("\\w+").matcher("a½²_é\u0301ⓜ‿").matches()).isTrue();
+        assertThat(HfRegex.compile("\\w").matcher("\u200d").matches()).isFalse();
+        assertThat(HfRegex.compile("[\\w-]+").matcher("a½-b").matches()).isTrue();
+        assertThat(HfRegex.compile("\\W").matcher("½").matches()).isFalse();
+        assertThat(HfRegex.compile("\\W").matcher("!").matches()).isTrue();
     }
 
     /** The Hugging Face documentation's example of every delimiter behaviour. */
