@@ -1,9 +1,16 @@
 package io.github.dllmquant.runtime.api;
 
 import io.github.dllmquant.core.progress.ProgressListener;
+import io.github.dllmquant.methods.Calibration;
+import io.github.dllmquant.methods.Calibrator;
+import io.github.dllmquant.methods.QuantizationReport;
+import io.github.dllmquant.methods.Recipe;
+import io.github.dllmquant.runtime.chat.ChatMessage;
+import io.github.dllmquant.runtime.chat.ChatTemplate;
 import io.github.dllmquant.runtime.config.Architecture;
 import io.github.dllmquant.runtime.config.GenerationConfig;
 import io.github.dllmquant.runtime.config.ModelConfig;
+import io.github.dllmquant.runtime.config.ModelFormatException;
 import io.github.dllmquant.runtime.likelihood.Elbo;
 import io.github.dllmquant.runtime.likelihood.MaskedNll;
 import io.github.dllmquant.runtime.likelihood.NllResult;
@@ -23,6 +30,7 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -41,6 +49,13 @@ import java.util.Set;
  *
  *     // scoring
  *     double nll = model.maskedNll(ids, new int[] {3, 4}).nllSum();
+ *
+ *     // quantization: a new model, saved as a folder that load() reads back
+ *     try (DiffusionModel q = model.quantize(Recipe.gptq().weightBits(4).groupSize(128),
+ *             Calibration.defaultCorpus().samples(64), progress -> { })) {
+ *         q.save(Path.of("out/tiny-llada-w4g128"));
+ *         System.out.println(q.chat("37+48=", q.defaultSampling()).text());
+ *     }
  * }
  * }</pre>
  *
@@ -64,15 +79,34 @@ public final class DiffusionModel implements AutoCloseable {
     private final Set<Integer> stopIds;
     private final MaskedNll maskedNll;
     private final Elbo elbo;
+    /** Null when tokenizer_config.json has no chat template. */
+    private final ChatTemplate chatTemplate;
 
-    private DiffusionModel(DiffusionLm lm, Tokenizer tokenizer, GenerationConfig generationConfig) {
+    /** Null unless this model was made by {@link #quantize}. */
+    private final QuantizationReport quantizationReport;
+
+    private DiffusionModel(DiffusionLm lm, Tokenizer tokenizer, GenerationConfig generationConfig,
+                           QuantizationReport quantizationReport) {
         this.lm = lm;
+        this.quantizationReport = quantizationReport;
         this.tokenizer = tokenizer;
         this.generationConfig = generationConfig;
         this.defaultSampling = DefaultSampling.of(lm.architecture(), generationConfig);
         this.stopIds = stopIds(lm.config(), tokenizer, generationConfig);
         this.maskedNll = new MaskedNll(lm);
         this.elbo = new Elbo(lm);
+        this.chatTemplate = chatTemplate(tokenizer);
+    }
+
+    private static ChatTemplate chatTemplate(Tokenizer tokenizer) {
+        if (tokenizer.config().chatTemplate().isEmpty()) {
+            return null;
+        }
+        try {
+            return ChatTemplate.of(tokenizer);
+        } catch (ModelFormatException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
     }
 
     /**
@@ -98,7 +132,7 @@ public final class DiffusionModel implements AutoCloseable {
         GenerationConfig generation = GenerationConfig.load(folder);
         DiffusionLm lm = DiffusionLm.load(folder, options);
         try {
-            return new DiffusionModel(lm, tokenizer, generation);
+            return new DiffusionModel(lm, tokenizer, generation, null);
         } catch (RuntimeException e) {
             lm.close();
             throw e;
@@ -111,7 +145,7 @@ public final class DiffusionModel implements AutoCloseable {
      */
     public static DiffusionModel of(DiffusionLm lm, Tokenizer tokenizer, GenerationConfig generationConfig) {
         return new DiffusionModel(Objects.requireNonNull(lm, "lm"), Objects.requireNonNull(tokenizer, "tokenizer"),
-                Objects.requireNonNull(generationConfig, "generationConfig"));
+                Objects.requireNonNull(generationConfig, "generationConfig"), null);
     }
 
     /** LLaDA or Dream. */
@@ -169,6 +203,11 @@ public final class DiffusionModel implements AutoCloseable {
         return generate(Prompt.ids(promptIds), sampling, StepListener.NONE, new CancellationToken());
     }
 
+    /** Generates the assistant's answer to one user message, wrapped in the model's chat template. */
+    public Generation chat(String userMessage, Sampling sampling) {
+        return generate(Prompt.chat(userMessage), sampling, StepListener.NONE, new CancellationToken());
+    }
+
     /**
      * Generates after a prompt, reporting every step and honouring cancellation.
      *
@@ -193,13 +232,29 @@ public final class DiffusionModel implements AutoCloseable {
 
     /**
      * The ids a prompt becomes: text is encoded (BOS prepended for LLaDA, or when tokenizer_config.json
-     * sets {@code add_bos_token}, unless the encoding already starts with it);; ids are copied.
+     * sets {@code add_bos_token}, unless the encoding already starts with it); a chat is rendered with
+     * the chat template and encoded; ids are copied.
      */
     public int[] promptIds(Prompt prompt) {
         return switch (Objects.requireNonNull(prompt, "prompt")) {
             case Prompt.Ids ids -> ids.ids();
             case Prompt.Text text -> withBos(tokenizer.encode(text.text()));
+            case Prompt.Chat chat -> tokenizer.encode(renderChat(chat.turns()));
         };
+    }
+
+    /**
+     * The chat template of tokenizer_config.json rendered for {@code turns} with the assistant turn
+     * opened ({@code add_generation_prompt}).
+     *
+     * @throws IllegalStateException if the folder has no chat template
+     */
+    public String renderChat(List<ChatMessage> turns) {
+        if (chatTemplate == null) {
+            throw new IllegalStateException("the model folder has no chat template (tokenizer_config.json has no "
+                    + "chat_template and there is no chat_template.jinja)");
+        }
+        return chatTemplate.render(turns, true);
     }
 
     /** The completion: generated ids before the first stop token, decoded. */
@@ -254,6 +309,45 @@ public final class DiffusionModel implements AutoCloseable {
     /** The ELBO estimator of this model. */
     public Elbo elbo() {
         return elbo;
+    }
+
+    /**
+     * A quantized copy of this model; this model stays as it is. The weights are read again from the
+     * model's folder (F32), the recipe's method quantizes them block by block on the calibration set
+     * (methods' {@link Calibrator}: capture each block's inputs, quantize, feed the next block), and the
+     * result shares this model's tokenizer and sampling defaults. Close it separately.
+     *
+     * <pre>{@code
+     * try (DiffusionModel q = model.quantize(Recipe.gptq().weightBits(4).groupSize(128),
+     *         Calibration.defaultCorpus().samples(64), bar)) {
+     *     q.save(Path.of("out/tiny-llada-w4g128"));
+     * }
+     * }</pre>
+     *
+     * @param progress one update per block stage; interrupting the thread stops the calibration
+     * @throws IllegalStateException if this model was not loaded from a folder
+     * @throws IOException if the folder cannot be read again
+     */
+    public DiffusionModel quantize(Recipe recipe, Calibration calibration, ProgressListener progress)
+            throws IOException {
+        Objects.requireNonNull(recipe, "recipe");
+        Objects.requireNonNull(calibration, "calibration");
+        Objects.requireNonNull(progress, "progress");
+        Path folder = lm.folder().orElseThrow(() -> new IllegalStateException(
+                "quantize reads the weights again from the model folder, but this model was built in code"));
+        DiffusionLm copy = DiffusionLm.load(folder, LoadOptions.defaults());
+        try {
+            QuantizationReport report = Calibrator.quantize(copy, recipe, calibration, tokenizer::encode, progress);
+            return new DiffusionModel(copy, tokenizer, generationConfig, report);
+        } catch (RuntimeException e) {
+            copy.close();
+            throw e;
+        }
+    }
+
+    /** What {@link #quantize} did (per-block losses, timing), if this model was made by it. */
+    public Optional<QuantizationReport> quantizationReport() {
+        return Optional.ofNullable(quantizationReport);
     }
 
     /**

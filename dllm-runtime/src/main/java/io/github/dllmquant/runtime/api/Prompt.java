@@ -1,17 +1,29 @@
 package io.github.dllmquant.runtime.api;
 
+import io.github.dllmquant.runtime.chat.ChatMessage;
+
 import java.util.Arrays;
 
 /**
  * What to generate after: plain text (encoded with the model's tokenizer, BOS prepended where the
- * model expects one), or token ids
+ * model expects one), a chat conversation (rendered with the model's chat template) or token ids
  * used exactly as given.
  */
-public sealed interface Prompt permits Prompt.Text, Prompt.Ids {
+public sealed interface Prompt permits Prompt.Text, Prompt.Chat, Prompt.Ids {
 
     /** Plain text. */
     static Prompt text(String text) {
         return new Text(text);
+    }
+
+    /** One user message wrapped in the model's chat template, with the assistant turn opened. */
+    static Prompt chat(String userMessage) {
+        return new Chat(java.util.List.of(ChatMessage.user(userMessage)));
+    }
+
+    /** A conversation wrapped in the model's chat template, with the assistant turn opened. */
+    static Prompt chat(java.util.List<ChatMessage> turns) {
+        return new Chat(turns);
     }
 
     /** Token ids, used as they are. */
@@ -25,6 +37,16 @@ public sealed interface Prompt permits Prompt.Text, Prompt.Ids {
             if (text == null) {
                 throw new IllegalArgumentException("prompt text must not be null");
             }
+        }
+    }
+
+    /** A conversation for the chat template. */
+    record Chat(java.util.List<ChatMessage> turns) implements Prompt {
+        public Chat {
+            if (turns == null || turns.isEmpty()) {
+                throw new IllegalArgumentException("a chat prompt needs at least one message");
+            }
+            turns = java.util.List.copyOf(turns);
         }
     }
 

@@ -2,6 +2,7 @@ package io.github.dllmquant.runtime.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.dllmquant.runtime.chat.ChatMessage;
 import io.github.dllmquant.runtime.config.Architecture;
 import io.github.dllmquant.runtime.sampling.CancellationToken;
 import io.github.dllmquant.runtime.sampling.DreamAlgorithm;
@@ -107,6 +108,19 @@ class DiffusionModelTest {
         assertThat(g.forwardPasses()).isEqualTo(8);
         assertThat(llada.generate("66-3=").text()).isEqualTo("64");
         assertThat(llada.completionText(new int[] {54, 1023, 52})).isEqualTo("6");
+    }
+
+    @Test
+    void chatPromptsAreRenderedWithTheTemplate() throws IOException {
+        for (DiffusionModel model : List.of(llada, dream)) {
+            Path folder = model == llada ? LLADA : DREAM;
+            JsonNode row = jsonl(folder.resolve("golden/chat.jsonl")).getFirst();
+            assertThat(row.get("messages").size()).isEqualTo(1);
+            String user = row.get("messages").get(0).get("content").asText();
+            assertThat(model.renderChat(List.of(ChatMessage.user(user))))
+                    .isEqualTo(row.get("rendered").asText());
+            assertThat(model.promptIds(Prompt.chat(user))).containsExactly(ints(row.get("ids")));
+        }
     }
 
     @Test

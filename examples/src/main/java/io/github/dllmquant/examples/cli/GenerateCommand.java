@@ -110,8 +110,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Path folder = resolveFolder();
-        if (chat) {
-            throw usage("--chat is not available yet: the chat template renderer has not landed");
+        if (chat && prompt.text == null) {
+            throw usage("--chat wraps a text prompt: use --prompt TEXT, not --prompt-ids");
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -119,7 +119,7 @@ public final class GenerateCommand implements Callable<Integer> {
              DiffusionModel model = DiffusionModel.load(folder, bar)) {
             Sampling sampling = sampling(model);
             Prompt p = prompt.text == null ? Prompt.ids(prompt.ids)
-                    : Prompt.text(prompt.text);
+                    : chat ? Prompt.chat(prompt.text) : Prompt.text(prompt.text);
             Generation g;
             try {
                 g = model.generate(p, sampling, StepListener.NONE, new CancellationToken());

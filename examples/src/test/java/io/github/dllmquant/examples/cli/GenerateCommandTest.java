@@ -73,6 +73,16 @@ class GenerateCommandTest {
     }
 
     @Test
+    void chatWrapsThePromptInTheTemplate() {
+        DllmqTest.Run r = DllmqTest.run("generate", "--prompt", "37+48=", "--chat", "--steps", "4", "--gen-length",
+                "4", "--print-ids");
+        assertThat(r.code()).as(r.err()).isZero();
+        // golden/chat.jsonl: the rendered conversation's ids start the sequence
+        assertThat(lastLine(r.out())).startsWith("ids: 1018,1021,428,280,1022,278,51,55,43,52,56,61,1023,1021,877,651,"
+                + "488,1022,278,");
+    }
+
+    @Test
     void badUsageIsOneLineWithExitCodeTwo() {
         expectUsageError("dllmq generate: Error: --prompt=TEXT, --prompt-ids=IDS are mutually exclusive (specify only one)",
                 "generate", "--prompt", "a", "--prompt-ids", "1");
@@ -87,6 +97,7 @@ class GenerateCommandTest {
         expectUsageError("--alg does not apply to a llada model", "generate", "--prompt", "a", "--alg", "entropy");
         expectUsageError("--block-length does not apply to a Dream model",
                 "generate", "--model", DREAM.toString(), "--prompt", "a", "--block-length", "4");
+        expectUsageError("--chat wraps a text prompt", "generate", "--prompt-ids", "1,2", "--chat");
         expectUsageError("Unknown option: '--bogus'", "generate", "--prompt", "a", "--bogus");
         expectUsageError("exceeds the model's maximum sequence length 1024",
                 "generate", "--prompt", "a", "--gen-length", "2048", "--steps", "2048");
