@@ -120,6 +120,35 @@ class FormatReadersFuzzTest {
         assertThat(failures).isPositive().isLessThan(iterations);
     }
 
+    @Test
+    void mutatedGptqConfigsOnlyEverThrowFormatException() throws IOException {
+        int iterations = Integer.getInteger("dllmq.fuzz.iterations", 20_000) / 4;
+        SplittableRandom rnd = new SplittableRandom(Long.getLong("dllmq.fuzz.seed", 20261126L) + 3);
+        byte[] seed = ("{\"bits\": 4, \"group_size\": 128, \"sym\": false, \"desc_act\": true, \"damp_percent\": 0.05,"
+                + " \"checkpoint_format\": \"gptq_v2\", \"quant_method\": \"gptq\", \"meta\": {\"quantizer\": [\"gptqmodel:4.0.0\"]}}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] alphabet = "{}[]\":,-.0123456789 truefalsnl_".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        Path file = dir.resolve(GptqConfig.FILE);
+        int accepted = 0;
+        for (int it = 0; it < iterations; it++) {
+            byte[] input = seed.clone();
+            for (int r = 0, rounds = 1 + rnd.nextInt(3); r < rounds; r++) {
+                input[rnd.nextInt(input.length)] = rnd.nextBoolean() ? alphabet[rnd.nextInt(alphabet.length)] : (byte) rnd.nextInt(256);
+            }
+            java.nio.file.Files.write(file, input);
+            try {
+                GptqConfig c = GptqConfig.read(dir);
+                assertThat(c.bits()).isIn(2, 3, 4, 8);
+                accepted++;
+            } catch (FormatException expected) {
+                assertThat(expected.getMessage()).contains(GptqConfig.FILE);
+            } catch (Throwable t) {
+                fail("config iteration " + it + " threw " + t + " for " + new String(input, java.nio.charset.StandardCharsets.UTF_8), t);
+            }
+        }
+        assertThat(accepted).isPositive().isLessThan(iterations);
+    }
+
     private static String mutate(Map<String, TensorView> tensors, SplittableRandom rnd) {
         String[] names = tensors.keySet().toArray(String[]::new);
         String name = names[rnd.nextInt(names.length)];
