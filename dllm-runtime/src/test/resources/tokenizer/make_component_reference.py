@@ -4,7 +4,7 @@ ByteLevel with its regex, Split behaviours, Digits, Punctuation, Whitespace, con
 prefix and end-of-word suffix, added-token lstrip/rstrip/single_word), and records their encodings
 and decodings for TokenizerComponentsReferenceTest. Run from this folder: python3 make_component_reference.py"""
 import json, random
-from tokenizers import Tokenizer, AddedToken, Regex, models, normalizers, pre_tokenizers, decoders, trainers
+from tokenizers import Tokenizer, AddedToken, Regex, models, normalizers, pre_tokenizers, decoders, trainers, processors
 
 ROOT = "../../../../../examples/"
 TEXT = open(ROOT + "data/tiny_shakespeare.txt", encoding="utf-8").read()
@@ -44,7 +44,9 @@ def llama2():
     tok.decoder = decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(),
                                      decoders.Strip(" ", 1, 0)])
     byte_tokens = ["<0x%02X>" % b for b in range(256)]
-    return train(tok, 600, ["<unk>", "<s>", "</s>"] + byte_tokens)
+    train(tok, 600, ["<unk>", "<s>", "</s>"] + byte_tokens)
+    tok.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", tok.token_to_id("<s>"))])
+    return tok
 
 
 def metaspace():
@@ -56,6 +58,8 @@ def metaspace():
     tok.add_special_tokens([AddedToken("<mask>", lstrip=True, rstrip=False, normalized=False),
                             AddedToken("[SEP]", rstrip=True, normalized=False)])
     tok.add_tokens([AddedToken("cat", single_word=True, normalized=True)])
+    tok.post_processor = processors.RobertaProcessing(("[SEP]", tok.token_to_id("[SEP]")),
+                                                      ("<mask>", tok.token_to_id("<mask>")))
     return tok
 
 
@@ -66,6 +70,10 @@ def gpt2():
     tok.decoder = decoders.ByteLevel()
     train(tok, 500, ["<|endoftext|>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
     tok.add_special_tokens([AddedToken("<s>", normalized=False), AddedToken("</s>", normalized=False)])
+    tok.post_processor = processors.Sequence([
+        processors.ByteLevel(trim_offsets=False),
+        processors.TemplateProcessing(single="<s> $A </s>", special_tokens=[("<s>", tok.token_to_id("<s>")),
+                                                                             ("</s>", tok.token_to_id("</s>"))])])
     return tok
 
 
@@ -101,7 +109,9 @@ def main():
         with open("components/%s/reference.jsonl" % name, "w") as out:
             for t in texts:
                 ids = tok.encode(t, add_special_tokens=False).ids
-                out.write(json.dumps({"text": t, "ids": ids, "decoded": tok.decode(ids, skip_special_tokens=False),
+                out.write(json.dumps({"text": t, "ids": ids,
+                                      "ids_with_specials": tok.encode(t, add_special_tokens=True).ids,
+                                      "decoded": tok.decode(ids, skip_special_tokens=False),
                                       "decoded_skip": tok.decode(ids, skip_special_tokens=True)}) + "\n")
             for _ in range(60):
                 ids = [rng.randrange(tok.get_vocab_size(with_added_tokens=True)) for _ in range(rng.randrange(1, 20))]

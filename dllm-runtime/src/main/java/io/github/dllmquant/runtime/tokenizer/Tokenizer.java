@@ -28,6 +28,7 @@ public final class Tokenizer {
     private final PreTokenizer preTokenizer;
     private final BpeModel model;
     private final TokenDecoder decoder;
+    private final PostProcessor postProcessor;
     private final String[] idToToken;
     private final boolean[] special;
     private final Map<String, Integer> addedByContent;
@@ -40,13 +41,14 @@ public final class Tokenizer {
      *                      tokenizer's NFC); identity for tokenizer.json
      */
     Tokenizer(TextNormalizer preNormalizer, List<AddedToken> added, TextNormalizer normalizer,
-              PreTokenizer preTokenizer, BpeModel model, TokenDecoder decoder, TokenizerConfig config,
-              String[] idToToken) {
+              PreTokenizer preTokenizer, BpeModel model, TokenDecoder decoder, PostProcessor postProcessor,
+              TokenizerConfig config, String[] idToToken) {
         this.preNormalizer = preNormalizer;
         this.normalizer = normalizer;
         this.preTokenizer = preTokenizer;
         this.model = model;
         this.decoder = decoder;
+        this.postProcessor = postProcessor;
         this.config = config;
         this.idToToken = idToToken;
         this.addedTokens = List.copyOf(added);
@@ -93,6 +95,17 @@ public final class Tokenizer {
             atStart = false;
         }
         return out.toArray();
+    }
+
+    /**
+     * Token ids of {@code text}, with the special tokens the reference adds when
+     * {@code add_special_tokens=True} if {@code addSpecialTokens}: the post-processor of tokenizer.json
+     * (e.g. TemplateProcessing {@code <s> $A}), or for GPT-2-style folders BOS/EOS as
+     * {@code add_bos_token}/{@code add_eos_token} of tokenizer_config.json say.
+     */
+    public int[] encode(String text, boolean addSpecialTokens) {
+        int[] ids = encode(text);
+        return addSpecialTokens ? postProcessor.process(ids) : ids;
     }
 
     /** The text of {@code ids}, special tokens included. Ids without a token are skipped, as the reference does. */

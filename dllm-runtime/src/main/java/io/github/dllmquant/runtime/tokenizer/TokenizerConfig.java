@@ -23,18 +23,19 @@ import java.util.Optional;
  * @param maskToken                 mask token text
  * @param unkToken                  unknown token text
  * @param addBosToken               the reference tokenizer prepends BOS when encoding
+ * @param addEosToken               the reference tokenizer appends EOS when encoding
  * @param chatTemplate              the Jinja chat template ({@code chat_template}, or chat_template.jinja)
  * @param cleanUpTokenizationSpaces decoding removes spaces before punctuation (transformers' clean-up)
  * @param addedTokensDecoder        {@code added_tokens_decoder}, in id order
  */
 public record TokenizerConfig(Optional<String> bosToken, Optional<String> eosToken, Optional<String> padToken,
                               Optional<String> maskToken, Optional<String> unkToken, boolean addBosToken,
-                              Optional<String> chatTemplate, boolean cleanUpTokenizationSpaces,
+                              boolean addEosToken, Optional<String> chatTemplate, boolean cleanUpTokenizationSpaces,
                               List<AddedToken> addedTokensDecoder) {
 
     /** A folder without tokenizer_config.json. */
     public static final TokenizerConfig EMPTY = new TokenizerConfig(Optional.empty(), Optional.empty(),
-            Optional.empty(), Optional.empty(), Optional.empty(), false, Optional.empty(), false, List.of());
+            Optional.empty(), Optional.empty(), Optional.empty(), false, false, Optional.empty(), false, List.of());
 
     public TokenizerConfig {
         addedTokensDecoder = List.copyOf(addedTokensDecoder);
@@ -47,7 +48,7 @@ public record TokenizerConfig(Optional<String> bosToken, Optional<String> eosTok
         Path jinja = folder.resolve("chat_template.jinja");
         if (config.chatTemplate.isEmpty() && Files.exists(jinja)) {
             config = new TokenizerConfig(config.bosToken, config.eosToken, config.padToken, config.maskToken,
-                    config.unkToken, config.addBosToken, Optional.of(Files.readString(jinja)),
+                    config.unkToken, config.addBosToken, config.addEosToken, Optional.of(Files.readString(jinja)),
                     config.cleanUpTokenizationSpaces, config.addedTokensDecoder);
         }
         return config;
@@ -76,7 +77,7 @@ public record TokenizerConfig(Optional<String> bosToken, Optional<String> eosTok
         }
         return new TokenizerConfig(tokenText(f, "bos_token"), tokenText(f, "eos_token"), tokenText(f, "pad_token"),
                 tokenText(f, "mask_token"), tokenText(f, "unk_token"), f.bool("add_bos_token", false),
-                chatTemplate(f), f.bool("clean_up_tokenization_spaces", false), added);
+                f.bool("add_eos_token", false), chatTemplate(f), f.bool("clean_up_tokenization_spaces", false), added);
     }
 
     /** An added token object ({@code content}, {@code special}, {@code lstrip}, ...); {@code id} when not inside. */

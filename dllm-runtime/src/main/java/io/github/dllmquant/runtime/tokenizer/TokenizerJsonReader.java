@@ -28,6 +28,7 @@ final class TokenizerJsonReader {
         TextNormalizer normalizer = normalizer(root.object("normalizer"));
         PreTokenizer pre = preTokenizer(root.object("pre_tokenizer"));
         TokenDecoder decoder = decoder(root.object("decoder"));
+        Optional<JsonFields> post = root.object("post_processor");
         JsonFields model = root.object("model").orElseThrow(() -> root.error("model", "missing"));
         String type = model.optionalString("type").orElse("BPE");
         if (!type.equals("BPE")) {
@@ -61,7 +62,8 @@ final class TokenizerJsonReader {
         BpeModel bpe = new BpeModel(vocab, merges, unk, model.bool("fuse_unk", false),
                 model.bool("byte_fallback", false), model.bool("ignore_merges", false), prefix, suffix);
         String[] ids = Tokenizers.idTable(vocab, added, root.file());
-        return new Tokenizer(TextNormalizer.IDENTITY, added, normalizer, pre, bpe, decoder, config, ids);
+        return new Tokenizer(TextNormalizer.IDENTITY, added, normalizer, pre, bpe, decoder, postProcessor(post),
+                config, ids);
     }
 
     private static List<AddedToken> addedTokens(JsonFields root) throws ModelFormatException {
@@ -199,6 +201,64 @@ final class TokenizerJsonReader {
             default -> throw n.error("type", "unsupported decoder \"" + type
                     + "\"; supported: ByteLevel, Metaspace, ByteFallback, Fuse, Strip, Replace, Sequence");
         };
+    }
+
+    private static PostProcessor postProcessor(Optional<JsonFields> node) throws ModelFormatException {
+        if (node.isEmpty()) {
+            return PostProcessor.NONE;
+        }
+        JsonFields n = node.get();
+        String type = n.requireString("type");
+        return switch (type) {
+            case "ByteLevel" -> PostProcessor.NONE;
+            case "TemplateProcessing" -> {
+                JsonFields specials = n.object("special_tokens").orElseThrow(() -> n.error("special_tokens", "missing"));
+                JsonNode single = n.node().get("single");
+                if (single == null || !single.isArray()) {
+                    throw n.error("single", "expected an array");
+                }
+                List<int[]> pieces = new ArrayList<>();
+                for (int i = 0; i < single.size(); i++) {
+                    JsonFields piece = n.child(single.get(i), "single[" + i + "]");
+                    if (piece.has("Sequence")) {
+                        pieces.add(null);
+                    } else if (piece.has("SpecialToken")) {
+                        String id = piece.object("SpecialToken").orElseThrow().requireString("id");
+                        JsonFields token = specials.object(id).orElseThrow(() ->
+                                specials.error(id, "the template uses it but it is not defined"));
+                        List<Integer> ids = token.intOrList("ids");
+                        if (ids.stream().anyMatch(x -> x < 0)) {
+                            throw token.error("ids", "negative token id");
+                        }
+                        pieces.add(ids.stream().mapToInt(Integer::intValue).toArray());
+                    } else {
+                        throw piece.error("", "expected Sequence or SpecialToken");
+                    }
+                }
+                yield PostProcessor.template(pieces);
+            }
+            case "RobertaProcessing", "BertProcessing" -> PostProcessor.wrap(new int[]{pairId(n, "cls")},
+                    new int[]{pairId(n, "sep")});
+            case "Sequence" -> {
+                List<PostProcessor> steps = new ArrayList<>();
+                for (JsonFields c : list(n, "processors")) {
+                    steps.add(postProcessor(Optional.of(c)));
+                }
+                yield PostProcessor.sequence(steps);
+            }
+            default -> throw n.error("type", "unsupported post-processor \"" + type
+                    + "\"; supported: TemplateProcessing, ByteLevel, RobertaProcessing, BertProcessing, Sequence");
+        };
+    }
+
+    /** {@code "cls": ["<s>", 0]}: the id of a [token, id] pair. */
+    private static int pairId(JsonFields n, String field) throws ModelFormatException {
+        JsonNode pair = n.node().get(field);
+        if (pair == null || !pair.isArray() || pair.size() != 2 || !pair.get(1).canConvertToInt()
+                || !pair.get(1).isIntegralNumber() || pair.get(1).intValue() < 0) {
+            throw n.error(field, "expected [token, id]");
+        }
+        return pair.get(1).intValue();
     }
 
     /** {@code pattern: {"String": "x"}} (literal) or {@code {"Regex": "..."}} (Oniguruma). */

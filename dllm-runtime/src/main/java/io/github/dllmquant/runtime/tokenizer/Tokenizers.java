@@ -84,8 +84,33 @@ public final class Tokenizers {
                 PreTokenizer.split(HfRegex.compile(QWEN2_PATTERN), PreTokenizer.Behavior.ISOLATED, false),
                 PreTokenizer.byteLevel(false, false)));
         String[] ids = idTable(vocab, config.addedTokensDecoder(), vocabFile);
+        Tokenizer plain = new Tokenizer(TextNormalizer.unicode(java.text.Normalizer.Form.NFC),
+                config.addedTokensDecoder(), TextNormalizer.IDENTITY, pre, model, TokenDecoder.byteLevel(),
+                PostProcessor.NONE, config, ids);
+        int[] bos = specialIds(plain, config.addBosToken(), config.bosToken(), "bos_token", vocabFile);
+        int[] eos = specialIds(plain, config.addEosToken(), config.eosToken(), "eos_token", vocabFile);
+        if (bos.length == 0 && eos.length == 0) {
+            return plain;
+        }
         return new Tokenizer(TextNormalizer.unicode(java.text.Normalizer.Form.NFC), config.addedTokensDecoder(),
-                TextNormalizer.IDENTITY, pre, model, TokenDecoder.byteLevel(), config, ids);
+                TextNormalizer.IDENTITY, pre, model, TokenDecoder.byteLevel(), PostProcessor.wrap(bos, eos),
+                config, ids);
+    }
+
+    /** The id of a special token the config asks to add, or nothing. */
+    private static int[] specialIds(Tokenizer t, boolean add, java.util.Optional<String> token, String field,
+                                    Path file) throws ModelFormatException {
+        if (!add) {
+            return new int[0];
+        }
+        String text = token.orElseThrow(() -> ModelFormatException.of(file.resolveSibling("tokenizer_config.json"),
+                "add_" + field + " is true but " + field + " is not set"));
+        java.util.OptionalInt id = t.tokenId(text);
+        if (id.isEmpty()) {
+            throw ModelFormatException.of(file.resolveSibling("tokenizer_config.json"),
+                    field + " \"" + text + "\" is not a token of the vocabulary");
+        }
+        return new int[]{id.getAsInt()};
     }
 
     /** merges.txt: an optional {@code #version} line, then one {@code "left right"} pair per line. */

@@ -131,6 +131,16 @@ class BpeAndAddedTokensTest {
                 .hasMessageContaining("line 2").hasMessageContaining("two tokens");
         Files.writeString(dir.resolve("merges.txt"), "#version: 0.2\na b\n");
         assertThat(Tokenizers.load(dir).encode("aba")).containsExactly(2, 0);
+        assertThat(Tokenizers.load(dir).encode("aba", true)).containsExactly(2, 0);
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"add_bos_token\": true, \"bos_token\": \"<bos>\", "
+                + "\"add_eos_token\": true, \"eos_token\": \"b\", \"added_tokens_decoder\": {\"3\": {\"content\": \"<bos>\", "
+                + "\"special\": true}}}");
+        assertThat(Tokenizers.load(dir).encode("aba", true)).containsExactly(3, 2, 0, 1);
+        assertThat(Tokenizers.load(dir).encode("aba", false)).containsExactly(2, 0);
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"add_bos_token\": true, \"bos_token\": \"<nope>\"}");
+        assertThatThrownBy(() -> Tokenizers.load(dir)).isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("tokenizer_config.json").hasMessageContaining("<nope>");
+        Files.delete(dir.resolve("tokenizer_config.json"));
         Path empty = Files.createDirectory(dir.resolve("empty"));
         assertThatThrownBy(() -> Tokenizers.load(empty)).isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("tokenizer.json");

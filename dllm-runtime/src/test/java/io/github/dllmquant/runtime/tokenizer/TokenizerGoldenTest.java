@@ -37,6 +37,9 @@ class TokenizerGoldenTest {
             String text = row.get("text").textValue();
             int[] expected = ids(row.get("ids"));
             assertThat(tok.encode(text)).as("encode %s", JSON.writeValueAsString(text)).containsExactly(expected);
+            // neither bundled tokenizer adds anything (LLaDA: ByteLevel post-processor; Dream: add_bos_token false)
+            assertThat(tok.encode(text, true)).as("encode with specials %s", JSON.writeValueAsString(text))
+                    .containsExactly(expected);
             assertThat(tok.decode(expected)).as("decode %s", JSON.writeValueAsString(text))
                     .isEqualTo(row.get("decoded").textValue());
         }
