@@ -31,6 +31,8 @@ public final class Int4Weights {
     private final float[] scales;
     private final int[] zeros;
     private final int[] sums;
+    private final float[] zeroCorrection;
+    private final boolean zerosInNibbleRange;
 
     private Int4Weights(QuantizedWeight w, int block) {
         this.out = w.out();
@@ -60,6 +62,20 @@ public final class Int4Weights {
                 packed[at] |= (byte) (j < half ? code : code << 4);
             }
         }
+        // Σ_g sw·Σ_i (q − z) per row: with zeros subtracted while unpacking, the activation zero point
+        // contributes −za·zeroCorrection[o] (used by the grouped Panama kernel)
+        this.zeroCorrection = new float[out];
+        boolean inRange = true;
+        for (int o = 0; o < out; o++) {
+            double c = 0;
+            for (int g = 0; g < groups; g++) {
+                int z = zeros[o * groups + g];
+                inRange &= z >= 0 && z <= 15;
+                c += (double) scales[o * groups + g] * (sums[o * groups + g] - (long) groupSize * z);
+            }
+            zeroCorrection[o] = (float) c;
+        }
+        this.zerosInNibbleRange = inRange;
     }
 
     /**
@@ -138,8 +154,17 @@ public final class Int4Weights {
         return sums;
     }
 
+    float[] zeroCorrection() {
+        return zeroCorrection;
+    }
+
+    /** Whether every zero point lies in [0, 15], so {@code q − z} fits the int16 bounds of the grouped kernel. */
+    boolean zerosInNibbleRange() {
+        return zerosInNibbleRange;
+    }
+
     /** Bytes held: packed codes, scales, zeros and sums. */
     public long bytes() {
-        return packed.length + 4L * (scales.length + zeros.length + sums.length);
+        return packed.length + 4L * (scales.length + zeros.length + sums.length + zeroCorrection.length);
     }
 }

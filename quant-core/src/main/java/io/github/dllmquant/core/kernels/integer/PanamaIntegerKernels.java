@@ -207,6 +207,10 @@ final class PanamaIntegerKernels implements IntegerKernels {
         byte[] wp = w.packed();
         byte[] ac = a.codes();
         int flush = Int4Tiles.flushBlocks(a.quantizer().bits());
+        if (groups > 1 && w.zerosInNibbleRange()) {
+            gemmGrouped(w, a, y, rowStart, rowEnd, flush);
+            return;
+        }
         float[] ws = w.scales();
         int[] wz = w.zeros();
         int[] wsum = w.sums();
@@ -243,6 +247,54 @@ final class PanamaIntegerKernels implements IntegerKernels {
                     epilogue(ws, wz, wsum, groups, groupSize, a, t, 1, o, 1, g, dots, acc);
                 }
                 store(a, y, out, t, 1, o, 1, acc);
+            }
+        }
+    }
+
+    /**
+     * The grouped int4 GEMM: float lane accumulation across groups (see {@link Int4GroupedTiles}), then
+     * {@code y = sa·(Σ − za·Σ_g sw·Σ(q − z))}. Agrees with the scalar spec to float rounding only.
+     */
+    private static void gemmGrouped(Int4Weights w, QuantizedActivations a, float[] y, int rowStart, int rowEnd, int flush) {
+        int k = w.in();
+        int rowBytes = k / 2;
+        int out = w.out();
+        int groupSize = w.groupSize();
+        int groups = w.groups();
+        int tokens = a.tokens();
+        byte[] wp = w.packed();
+        byte[] ac = a.codes();
+        float[] ws = w.scales();
+        int[] wz = w.zeros();
+        float[] corr = w.zeroCorrection();
+        float[] sa = a.scales();
+        int[] za = a.zeros();
+        float[] sums = new float[16];
+        int o = rowStart;
+        for (; o + 4 <= rowEnd; o += 4) {
+            int t = 0;
+            for (; t + 4 <= tokens; t += 4) {
+                for (int half = 0; half < 4; half += 2) {
+                    int o0 = o + half;
+                    Int4GroupedTiles.dot4x2(ac, t * k, k, wp, o0 * rowBytes, rowBytes, o0, ws, wz, groups, groupSize, flush, sums);
+                    for (int i = 0; i < 4; i++) {
+                        for (int j = 0; j < 2; j++) {
+                            y[(t + i) * out + o0 + j] = sa[t + i] * (sums[i * 4 + j] - za[t + i] * corr[o0 + j]);
+                        }
+                    }
+                }
+            }
+            for (; t < tokens; t++) {
+                Int4GroupedTiles.dot1x4(ac, t * k, k, wp, o * rowBytes, rowBytes, o, ws, wz, groups, groupSize, flush, sums);
+                for (int j = 0; j < 4; j++) {
+                    y[t * out + o + j] = sa[t] * (sums[j] - za[t] * corr[o + j]);
+                }
+            }
+        }
+        for (; o < rowEnd; o++) {
+            for (int t = 0; t < tokens; t++) {
+                Int4GroupedTiles.dot1x1(ac, t * k, k, wp, o * rowBytes, rowBytes, o, ws, wz, groups, groupSize, flush, sums);
+                y[t * out + o] = sa[t] * (sums[0] - za[t] * corr[o]);
             }
         }
     }

@@ -1,0 +1,204 @@
+package io.github.dllmquant.core.kernels.integer;
+
+import io.github.dllmquant.core.kernels.VectorWidth;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Micro-kernels of the grouped int4 GEMM (more than one group per row): partial sums of
+ * {@code Σ_g sw[o][g] · Σ_{i in g} (q − z[o][g])·a} over the whole row, kept in float lanes.
+ *
+ * <p>Reducing every (token, row, group) sum across lanes, as the exact per-channel kernels do, costs
+ * more than the multiplications at {@code g = 128}. Here the zero point is subtracted while unpacking
+ * (two 16-bit subtractions per weight vector, shared by the tile's tokens), so no per-group
+ * {@code Σa} correction remains; each group's int16 lane sums (exact) are converted S2F and
+ * multiply-added with the group scale into float accumulators, reduced once per tile. The float
+ * summation order therefore differs from the scalar specification (outputs agree to float rounding,
+ * integer group sums are exact). {@code |q − z| ≤ 15}, so products and flush bounds are those of
+ * {@link Int4Tiles}.
+ */
+final class Int4GroupedTiles {
+
+    private static final VectorSpecies<Short> S = VectorWidth.SHORT;
+    private static final VectorSpecies<Float> F = VectorWidth.FLOAT;
+    private static final VectorSpecies<Byte> B_HALF = PanamaIntegerKernels.B_HALF;
+    private static final int SL = Int4Tiles.SL;
+    private static final int BLOCK = Int4Tiles.BLOCK;
+
+    private Int4GroupedTiles() {
+    }
+
+    /** {@code sums[i·4 + j]} for four tokens (stride {@code aStride}) and the two weight rows {@code o0, o0 + 1} (stride {@code wStride} packed bytes), whole rows. */
+    static void dot4x2(byte[] a, int aOff, int aStride, byte[] w, int wOff, int wStride, int o0,
+                       float[] scales, int[] zeros, int groups, int groupSize, int flushBlocks, float[] sums) {
+        FloatVector f00 = FloatVector.zero(F);
+        FloatVector f01 = FloatVector.zero(F);
+        FloatVector f10 = FloatVector.zero(F);
+        FloatVector f11 = FloatVector.zero(F);
+        FloatVector f20 = FloatVector.zero(F);
+        FloatVector f21 = FloatVector.zero(F);
+        FloatVector f30 = FloatVector.zero(F);
+        FloatVector f31 = FloatVector.zero(F);
+        int blocksPerGroup = groupSize / BLOCK;
+        for (int g = 0; g < groups; g++) {
+            ShortVector z0 = ShortVector.broadcast(S, (short) zeros[(o0 + 0) * groups + g]);
+            FloatVector s0 = FloatVector.broadcast(F, scales[(o0 + 0) * groups + g]);
+            ShortVector z1 = ShortVector.broadcast(S, (short) zeros[(o0 + 1) * groups + g]);
+            FloatVector s1 = FloatVector.broadcast(F, scales[(o0 + 1) * groups + g]);
+            for (int b0 = g * blocksPerGroup; b0 < (g + 1) * blocksPerGroup; b0 += flushBlocks) {
+                int b1 = Math.min((g + 1) * blocksPerGroup, b0 + flushBlocks);
+                ShortVector h00 = ShortVector.zero(S);
+                ShortVector h01 = ShortVector.zero(S);
+                ShortVector h10 = ShortVector.zero(S);
+                ShortVector h11 = ShortVector.zero(S);
+                ShortVector h20 = ShortVector.zero(S);
+                ShortVector h21 = ShortVector.zero(S);
+                ShortVector h30 = ShortVector.zero(S);
+                ShortVector h31 = ShortVector.zero(S);
+                for (int b = b0; b < b1; b++) {
+                    int l = b * BLOCK;
+                    int lb = b * SL;
+                    ShortVector a0 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 0 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+                    ShortVector e0 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 0 * aStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                    ShortVector a1 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 1 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+                    ShortVector e1 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 1 * aStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                    ShortVector a2 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 2 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+                    ShortVector e2 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 2 * aStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                    ShortVector a3 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 3 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+                    ShortVector e3 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 3 * aStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                    ShortVector q0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
+                    ShortVector lo0 = q0.and((short) 0x0F).sub(z0);
+                    ShortVector hi0 = q0.lanewise(VectorOperators.LSHR, 4).sub(z0);
+                    h00 = h00.add(a0.mul(lo0)).add(e0.mul(hi0));
+                    h10 = h10.add(a1.mul(lo0)).add(e1.mul(hi0));
+                    h20 = h20.add(a2.mul(lo0)).add(e2.mul(hi0));
+                    h30 = h30.add(a3.mul(lo0)).add(e3.mul(hi0));
+                    ShortVector q1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
+                    ShortVector lo1 = q1.and((short) 0x0F).sub(z1);
+                    ShortVector hi1 = q1.lanewise(VectorOperators.LSHR, 4).sub(z1);
+                    h01 = h01.add(a0.mul(lo1)).add(e0.mul(hi1));
+                    h11 = h11.add(a1.mul(lo1)).add(e1.mul(hi1));
+                    h21 = h21.add(a2.mul(lo1)).add(e2.mul(hi1));
+                    h31 = h31.add(a3.mul(lo1)).add(e3.mul(hi1));
+                }
+                f00 = ((FloatVector) h00.convertShape(VectorOperators.S2F, F, 0)).fma(s0, f00);
+                f00 = ((FloatVector) h00.convertShape(VectorOperators.S2F, F, 1)).fma(s0, f00);
+                f01 = ((FloatVector) h01.convertShape(VectorOperators.S2F, F, 0)).fma(s1, f01);
+                f01 = ((FloatVector) h01.convertShape(VectorOperators.S2F, F, 1)).fma(s1, f01);
+                f10 = ((FloatVector) h10.convertShape(VectorOperators.S2F, F, 0)).fma(s0, f10);
+                f10 = ((FloatVector) h10.convertShape(VectorOperators.S2F, F, 1)).fma(s0, f10);
+                f11 = ((FloatVector) h11.convertShape(VectorOperators.S2F, F, 0)).fma(s1, f11);
+                f11 = ((FloatVector) h11.convertShape(VectorOperators.S2F, F, 1)).fma(s1, f11);
+                f20 = ((FloatVector) h20.convertShape(VectorOperators.S2F, F, 0)).fma(s0, f20);
+                f20 = ((FloatVector) h20.convertShape(VectorOperators.S2F, F, 1)).fma(s0, f20);
+                f21 = ((FloatVector) h21.convertShape(VectorOperators.S2F, F, 0)).fma(s1, f21);
+                f21 = ((FloatVector) h21.convertShape(VectorOperators.S2F, F, 1)).fma(s1, f21);
+                f30 = ((FloatVector) h30.convertShape(VectorOperators.S2F, F, 0)).fma(s0, f30);
+                f30 = ((FloatVector) h30.convertShape(VectorOperators.S2F, F, 1)).fma(s0, f30);
+                f31 = ((FloatVector) h31.convertShape(VectorOperators.S2F, F, 0)).fma(s1, f31);
+                f31 = ((FloatVector) h31.convertShape(VectorOperators.S2F, F, 1)).fma(s1, f31);
+            }
+        }
+        sums[0] = f00.reduceLanes(VectorOperators.ADD);
+        sums[1] = f01.reduceLanes(VectorOperators.ADD);
+        sums[4] = f10.reduceLanes(VectorOperators.ADD);
+        sums[5] = f11.reduceLanes(VectorOperators.ADD);
+        sums[8] = f20.reduceLanes(VectorOperators.ADD);
+        sums[9] = f21.reduceLanes(VectorOperators.ADD);
+        sums[12] = f30.reduceLanes(VectorOperators.ADD);
+        sums[13] = f31.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** {@code sums[j]} for one token and the four weight rows from {@code o0}. */
+    static void dot1x4(byte[] a, int aOff, int aStride, byte[] w, int wOff, int wStride, int o0,
+                       float[] scales, int[] zeros, int groups, int groupSize, int flushBlocks, float[] sums) {
+        FloatVector f00 = FloatVector.zero(F);
+        FloatVector f01 = FloatVector.zero(F);
+        FloatVector f02 = FloatVector.zero(F);
+        FloatVector f03 = FloatVector.zero(F);
+        int blocksPerGroup = groupSize / BLOCK;
+        for (int g = 0; g < groups; g++) {
+            ShortVector z0 = ShortVector.broadcast(S, (short) zeros[(o0 + 0) * groups + g]);
+            FloatVector s0 = FloatVector.broadcast(F, scales[(o0 + 0) * groups + g]);
+            ShortVector z1 = ShortVector.broadcast(S, (short) zeros[(o0 + 1) * groups + g]);
+            FloatVector s1 = FloatVector.broadcast(F, scales[(o0 + 1) * groups + g]);
+            ShortVector z2 = ShortVector.broadcast(S, (short) zeros[(o0 + 2) * groups + g]);
+            FloatVector s2 = FloatVector.broadcast(F, scales[(o0 + 2) * groups + g]);
+            ShortVector z3 = ShortVector.broadcast(S, (short) zeros[(o0 + 3) * groups + g]);
+            FloatVector s3 = FloatVector.broadcast(F, scales[(o0 + 3) * groups + g]);
+            for (int b0 = g * blocksPerGroup; b0 < (g + 1) * blocksPerGroup; b0 += flushBlocks) {
+                int b1 = Math.min((g + 1) * blocksPerGroup, b0 + flushBlocks);
+                ShortVector h00 = ShortVector.zero(S);
+                ShortVector h01 = ShortVector.zero(S);
+                ShortVector h02 = ShortVector.zero(S);
+                ShortVector h03 = ShortVector.zero(S);
+                for (int b = b0; b < b1; b++) {
+                    int l = b * BLOCK;
+                    int lb = b * SL;
+                    ShortVector a0 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 0 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+                    ShortVector e0 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 0 * aStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                    ShortVector q0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
+                    ShortVector lo0 = q0.and((short) 0x0F).sub(z0);
+                    ShortVector hi0 = q0.lanewise(VectorOperators.LSHR, 4).sub(z0);
+                    h00 = h00.add(a0.mul(lo0)).add(e0.mul(hi0));
+                    ShortVector q1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
+                    ShortVector lo1 = q1.and((short) 0x0F).sub(z1);
+                    ShortVector hi1 = q1.lanewise(VectorOperators.LSHR, 4).sub(z1);
+                    h01 = h01.add(a0.mul(lo1)).add(e0.mul(hi1));
+                    ShortVector q2 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 2 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
+                    ShortVector lo2 = q2.and((short) 0x0F).sub(z2);
+                    ShortVector hi2 = q2.lanewise(VectorOperators.LSHR, 4).sub(z2);
+                    h02 = h02.add(a0.mul(lo2)).add(e0.mul(hi2));
+                    ShortVector q3 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 3 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
+                    ShortVector lo3 = q3.and((short) 0x0F).sub(z3);
+                    ShortVector hi3 = q3.lanewise(VectorOperators.LSHR, 4).sub(z3);
+                    h03 = h03.add(a0.mul(lo3)).add(e0.mul(hi3));
+                }
+                f00 = ((FloatVector) h00.convertShape(VectorOperators.S2F, F, 0)).fma(s0, f00);
+                f00 = ((FloatVector) h00.convertShape(VectorOperators.S2F, F, 1)).fma(s0, f00);
+                f01 = ((FloatVector) h01.convertShape(VectorOperators.S2F, F, 0)).fma(s1, f01);
+                f01 = ((FloatVector) h01.convertShape(VectorOperators.S2F, F, 1)).fma(s1, f01);
+                f02 = ((FloatVector) h02.convertShape(VectorOperators.S2F, F, 0)).fma(s2, f02);
+                f02 = ((FloatVector) h02.convertShape(VectorOperators.S2F, F, 1)).fma(s2, f02);
+                f03 = ((FloatVector) h03.convertShape(VectorOperators.S2F, F, 0)).fma(s3, f03);
+                f03 = ((FloatVector) h03.convertShape(VectorOperators.S2F, F, 1)).fma(s3, f03);
+            }
+        }
+        sums[0] = f00.reduceLanes(VectorOperators.ADD);
+        sums[1] = f01.reduceLanes(VectorOperators.ADD);
+        sums[2] = f02.reduceLanes(VectorOperators.ADD);
+        sums[3] = f03.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** {@code sums[0]} for one token and weight row {@code o0}. */
+    static void dot1x1(byte[] a, int aOff, int aStride, byte[] w, int wOff, int wStride, int o0,
+                       float[] scales, int[] zeros, int groups, int groupSize, int flushBlocks, float[] sums) {
+        FloatVector f00 = FloatVector.zero(F);
+        int blocksPerGroup = groupSize / BLOCK;
+        for (int g = 0; g < groups; g++) {
+            ShortVector z0 = ShortVector.broadcast(S, (short) zeros[(o0 + 0) * groups + g]);
+            FloatVector s0 = FloatVector.broadcast(F, scales[(o0 + 0) * groups + g]);
+            for (int b0 = g * blocksPerGroup; b0 < (g + 1) * blocksPerGroup; b0 += flushBlocks) {
+                int b1 = Math.min((g + 1) * blocksPerGroup, b0 + flushBlocks);
+                ShortVector h00 = ShortVector.zero(S);
+                for (int b = b0; b < b1; b++) {
+                    int l = b * BLOCK;
+                    int lb = b * SL;
+                    ShortVector a0 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 0 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+                    ShortVector e0 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 0 * aStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                    ShortVector q0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
+                    ShortVector lo0 = q0.and((short) 0x0F).sub(z0);
+                    ShortVector hi0 = q0.lanewise(VectorOperators.LSHR, 4).sub(z0);
+                    h00 = h00.add(a0.mul(lo0)).add(e0.mul(hi0));
+                }
+                f00 = ((FloatVector) h00.convertShape(VectorOperators.S2F, F, 0)).fma(s0, f00);
+                f00 = ((FloatVector) h00.convertShape(VectorOperators.S2F, F, 1)).fma(s0, f00);
+            }
+        }
+        sums[0] = f00.reduceLanes(VectorOperators.ADD);
+    }
+
+}
