@@ -14,12 +14,15 @@ import java.util.function.LongSupplier;
  * </pre>
  * On a terminal it redraws one line in place (at most every {@value #REDRAW_MILLIS} ms, and always at
  * 100%); when stderr is redirected to a file it prints a plain line at every 10% instead, so logs stay
- * readable. Safe to call from worker threads. Close it (try-with-resources) to end the line.
+ * readable, and nothing at all for work that ends within {@value #QUIET_MILLIS} ms (loading a small model
+ * should not fill a log). Safe to call from worker threads. Close it (try-with-resources) to end the line.
  */
 public final class ConsoleProgressBar implements ProgressListener, AutoCloseable {
 
     /** Minimum time between two redraws on a terminal. */
     static final long REDRAW_MILLIS = 100;
+    /** In log mode, no lines before this much time has passed since the first update. */
+    static final long QUIET_MILLIS = 1000;
     private static final int BAR_WIDTH = 20;
 
     private final PrintWriter out;
@@ -30,6 +33,7 @@ public final class ConsoleProgressBar implements ProgressListener, AutoCloseable
     private int lastDecile = -1;
     private int drawnLength;
     private boolean open;
+    private boolean printedLine;
 
     /**
      * @param out         where to draw (normally stderr)
@@ -67,10 +71,12 @@ public final class ConsoleProgressBar implements ProgressListener, AutoCloseable
             open = true;
         } else {
             int decile = (int) Math.floor(progress.fraction() * 10);
-            if (decile == lastDecile && !(finished && decile != 10)) {
+            boolean quiet = now - startNanos < QUIET_MILLIS * 1_000_000L;
+            if (decile == lastDecile || (quiet && !(finished && printedLine))) {
                 return;
             }
             lastDecile = decile;
+            printedLine = true;
             out.println(line);
             out.flush();
         }

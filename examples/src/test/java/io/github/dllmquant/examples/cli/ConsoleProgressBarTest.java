@@ -23,19 +23,32 @@ class ConsoleProgressBarTest {
     }
 
     @Test
-    void aLogGetsOneLinePerTenPercent() {
+    void aLogGetsOneLinePerTenPercentAfterTheFirstSecond() {
         StringWriter sink = new StringWriter();
         AtomicLong clock = new AtomicLong();
         try (ConsoleProgressBar bar = new ConsoleProgressBar(new PrintWriter(sink), false, clock::get)) {
             for (int i = 0; i <= 100; i++) {
-                clock.addAndGet(1_000_000);
+                clock.addAndGet(20_000_000); // 20 ms per update: the first second covers 0..49%
                 bar.onProgress(new Progress("eval", i, 100));
             }
         }
         String[] lines = sink.toString().split("\\R");
-        assertThat(lines).hasSize(11);
-        assertThat(lines[0]).startsWith("[....................]   0%  0/100  eval");
-        assertThat(lines[10]).isEqualTo("[####################] 100%  100/100  eval");
+        assertThat(lines).hasSize(6);
+        assertThat(lines[0]).startsWith("[##########..........]  50%  50/100  eval");
+        assertThat(lines[5]).isEqualTo("[####################] 100%  100/100  eval");
+    }
+
+    @Test
+    void aLogStaysSilentForQuickWork() {
+        StringWriter sink = new StringWriter();
+        AtomicLong clock = new AtomicLong();
+        try (ConsoleProgressBar bar = new ConsoleProgressBar(new PrintWriter(sink), false, clock::get)) {
+            for (int i = 1; i <= 57; i++) {
+                clock.addAndGet(5_000_000);
+                bar.onProgress(new Progress("load weights", i, 57));
+            }
+        }
+        assertThat(sink.toString()).isEmpty();
     }
 
     @Test
