@@ -11,7 +11,8 @@ import java.nio.ByteOrder;
  * {@code kk} of the block, load the {@code NR = 4·L} packed weights of the panel as four vectors, broadcast
  * one activation per token, and FMA into {@code MR × 4} accumulator vectors that stay in registers for the
  * whole K block (MR = 4: 16 accumulators + 4 weights + 1 broadcast = 21 of the 32 AVX-512 registers).
- * The tile is written out per MR (no arrays of vectors) so C2 register-allocates every accumulator.
+ * The tile is written out per MR, stores included (no arrays of vectors, no helper taking a vector: a
+ * call C2 does not inline would box every accumulator), so C2 register-allocates every accumulator.
  *
  * <pre>
  *   y[t][p·NR + j] (+)= Σ_kk x[t][k0 + kk] · panel[kk][j]      t = token of the tile, j &lt; NR
@@ -60,10 +61,40 @@ final class F32MicroKernels {
         int y1 = y0 + ldy;
         int y2 = y0 + 2 * ldy;
         int y3 = y0 + 3 * ldy;
-        store(c00, y, y0r, accumulate); store(c01, y, y0r + 1 * L, accumulate); store(c02, y, y0r + 2 * L, accumulate); store(c03, y, y0r + 3 * L, accumulate);
-        store(c10, y, y1, accumulate); store(c11, y, y1 + 1 * L, accumulate); store(c12, y, y1 + 2 * L, accumulate); store(c13, y, y1 + 3 * L, accumulate);
-        store(c20, y, y2, accumulate); store(c21, y, y2 + 1 * L, accumulate); store(c22, y, y2 + 2 * L, accumulate); store(c23, y, y2 + 3 * L, accumulate);
-        store(c30, y, y3, accumulate); store(c31, y, y3 + 1 * L, accumulate); store(c32, y, y3 + 2 * L, accumulate); store(c33, y, y3 + 3 * L, accumulate);
+        if (accumulate) { // later K blocks add to the partial sums already in y
+            c00 = c00.add(FloatVector.fromArray(F, y, y0r));
+            c01 = c01.add(FloatVector.fromArray(F, y, y0r + 1 * L));
+            c02 = c02.add(FloatVector.fromArray(F, y, y0r + 2 * L));
+            c03 = c03.add(FloatVector.fromArray(F, y, y0r + 3 * L));
+            c10 = c10.add(FloatVector.fromArray(F, y, y1));
+            c11 = c11.add(FloatVector.fromArray(F, y, y1 + 1 * L));
+            c12 = c12.add(FloatVector.fromArray(F, y, y1 + 2 * L));
+            c13 = c13.add(FloatVector.fromArray(F, y, y1 + 3 * L));
+            c20 = c20.add(FloatVector.fromArray(F, y, y2));
+            c21 = c21.add(FloatVector.fromArray(F, y, y2 + 1 * L));
+            c22 = c22.add(FloatVector.fromArray(F, y, y2 + 2 * L));
+            c23 = c23.add(FloatVector.fromArray(F, y, y2 + 3 * L));
+            c30 = c30.add(FloatVector.fromArray(F, y, y3));
+            c31 = c31.add(FloatVector.fromArray(F, y, y3 + 1 * L));
+            c32 = c32.add(FloatVector.fromArray(F, y, y3 + 2 * L));
+            c33 = c33.add(FloatVector.fromArray(F, y, y3 + 3 * L));
+        }
+        c00.intoArray(y, y0r);
+        c01.intoArray(y, y0r + 1 * L);
+        c02.intoArray(y, y0r + 2 * L);
+        c03.intoArray(y, y0r + 3 * L);
+        c10.intoArray(y, y1);
+        c11.intoArray(y, y1 + 1 * L);
+        c12.intoArray(y, y1 + 2 * L);
+        c13.intoArray(y, y1 + 3 * L);
+        c20.intoArray(y, y2);
+        c21.intoArray(y, y2 + 1 * L);
+        c22.intoArray(y, y2 + 2 * L);
+        c23.intoArray(y, y2 + 3 * L);
+        c30.intoArray(y, y3);
+        c31.intoArray(y, y3 + 1 * L);
+        c32.intoArray(y, y3 + 2 * L);
+        c33.intoArray(y, y3 + 3 * L);
     }
 
     /** 2 tokens × NR rows over {@code kc} columns: 8 accumulators, 2 broadcasts and 4 weight loads per column. */
@@ -85,8 +116,24 @@ final class F32MicroKernels {
         }
         int y0r = y0;
         int y1 = y0 + ldy;
-        store(c00, y, y0r, accumulate); store(c01, y, y0r + 1 * L, accumulate); store(c02, y, y0r + 2 * L, accumulate); store(c03, y, y0r + 3 * L, accumulate);
-        store(c10, y, y1, accumulate); store(c11, y, y1 + 1 * L, accumulate); store(c12, y, y1 + 2 * L, accumulate); store(c13, y, y1 + 3 * L, accumulate);
+        if (accumulate) { // later K blocks add to the partial sums already in y
+            c00 = c00.add(FloatVector.fromArray(F, y, y0r));
+            c01 = c01.add(FloatVector.fromArray(F, y, y0r + 1 * L));
+            c02 = c02.add(FloatVector.fromArray(F, y, y0r + 2 * L));
+            c03 = c03.add(FloatVector.fromArray(F, y, y0r + 3 * L));
+            c10 = c10.add(FloatVector.fromArray(F, y, y1));
+            c11 = c11.add(FloatVector.fromArray(F, y, y1 + 1 * L));
+            c12 = c12.add(FloatVector.fromArray(F, y, y1 + 2 * L));
+            c13 = c13.add(FloatVector.fromArray(F, y, y1 + 3 * L));
+        }
+        c00.intoArray(y, y0r);
+        c01.intoArray(y, y0r + 1 * L);
+        c02.intoArray(y, y0r + 2 * L);
+        c03.intoArray(y, y0r + 3 * L);
+        c10.intoArray(y, y1);
+        c11.intoArray(y, y1 + 1 * L);
+        c12.intoArray(y, y1 + 2 * L);
+        c13.intoArray(y, y1 + 3 * L);
     }
 
     /** 1 token × NR rows over {@code kc} columns: 4 accumulators, 1 broadcast and 4 weight loads per column. */
@@ -103,13 +150,15 @@ final class F32MicroKernels {
             c00 = b0.fma(a0, c00); c01 = b1.fma(a0, c01); c02 = b2.fma(a0, c02); c03 = b3.fma(a0, c03);
         }
         int y0r = y0;
-        store(c00, y, y0r, accumulate); store(c01, y, y0r + 1 * L, accumulate); store(c02, y, y0r + 2 * L, accumulate); store(c03, y, y0r + 3 * L, accumulate);
-    }
-
-    private static void store(FloatVector c, float[] y, int off, boolean accumulate) {
-        if (accumulate) {
-            c = c.add(FloatVector.fromArray(F, y, off));
+        if (accumulate) { // later K blocks add to the partial sums already in y
+            c00 = c00.add(FloatVector.fromArray(F, y, y0r));
+            c01 = c01.add(FloatVector.fromArray(F, y, y0r + 1 * L));
+            c02 = c02.add(FloatVector.fromArray(F, y, y0r + 2 * L));
+            c03 = c03.add(FloatVector.fromArray(F, y, y0r + 3 * L));
         }
-        c.intoArray(y, off);
+        c00.intoArray(y, y0r);
+        c01.intoArray(y, y0r + 1 * L);
+        c02.intoArray(y, y0r + 2 * L);
+        c03.intoArray(y, y0r + 3 * L);
     }
 }

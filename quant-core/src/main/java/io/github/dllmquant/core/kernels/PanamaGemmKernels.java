@@ -29,15 +29,18 @@ import static io.github.dllmquant.core.kernels.F32MicroKernels.ORDER;
  * Tokens go through 4-row tiles, then 2- and 1-row tiles for the remainder; the last, partial panel
  * writes to a small buffer and copies its valid columns.
  *
- * <p>Tunable: {@code -Ddllmq.gemm.kc} (K block, multiple of 16, default 256).
+ * <p>Tunable: {@code -Ddllmq.gemm.kc} (K block, multiple of 16, default 1024).
  */
 public final class PanamaGemmKernels implements GemmKernels {
 
     /** The single instance (stateless apart from per-thread scratch). */
     public static final PanamaGemmKernels INSTANCE = new PanamaGemmKernels();
 
-    /** K block: a {@code KC × NR} sliver (64 KB at 512 bits) stays in L2 while all token tiles use it. */
+    /** K block: a {@code KC × NR} sliver (256 KB at 512 bits) stays in L2 while all token tiles use it; long blocks amortise each tile's start-up and the read-modify-write of y (measured in bench/RESULTS.md). */
     static final int KC = readKc();
+
+    /** Calls with fewer multiply-adds than this run on the caller alone (a wake-up costs microseconds). */
+    private static final long SERIAL_WORK = 1L << 16;
 
     private static final VectorSpecies<Float> F = VectorWidth.FLOAT;
     private static final VectorSpecies<Integer> I = VectorWidth.INT;
@@ -53,7 +56,7 @@ public final class PanamaGemmKernels implements GemmKernels {
 
     private static int readKc() {
         String v = System.getProperty("dllmq.gemm.kc");
-        int kc = v == null ? 256 : Integer.parseInt(v.trim());
+        int kc = v == null ? 1024 : Integer.parseInt(v.trim());
         if (kc < 16 || kc % 16 != 0) {
             throw new IllegalStateException("-Ddllmq.gemm.kc must be a positive multiple of 16, got " + kc);
         }
@@ -111,6 +114,14 @@ public final class PanamaGemmKernels implements GemmKernels {
         int tilesPerBlock = (tiles + mBlocks - 1) / mBlocks;
         int mStep = 4 * tilesPerBlock;
         int blocks = (m + mStep - 1) / mStep;
+        if ((long) m * n * k < SERIAL_WORK) {
+            // too small to pay for waking the workers
+            for (int item = 0; item < panels * blocks; item++) {
+                int m0 = (item % blocks) * mStep;
+                computeItem(x, Math.min(m, m0 + mStep), m0, n, k, item / blocks, f32, bf16, quant, bias, y);
+            }
+            return;
+        }
         pool.forRange(panels * blocks, item -> {
             int p = item / blocks;
             int m0 = (item % blocks) * mStep;
@@ -125,8 +136,8 @@ public final class PanamaGemmKernels implements GemmKernels {
         float[] target = partial ? new float[(m1 - m0) * NR] : y;
         int ldy = partial ? NR : n;
         int base = partial ? -m0 * NR : p * NR; // target offset of token t is base + t·ldy
-        MemorySegment scratch = f32 == null ? scratch((long) KC * NR * Float.BYTES) : null;
-        float[] zeroBuffer = quant == null ? null : new float[NR];
+        // sliver [KC][NR] followed by the NR zero points of the current group
+        MemorySegment scratch = f32 == null ? scratch((long) (KC + 1) * NR * Float.BYTES) : null;
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kc = Math.min(KC, k - k0);
             MemorySegment b;
@@ -140,7 +151,7 @@ public final class PanamaGemmKernels implements GemmKernels {
                 if (bf16 != null) {
                     bf16Sliver(bf16, p, k0, kc, scratch);
                 } else {
-                    quantSliver(quant, p, k0, kc, scratch, zeroBuffer);
+                    quantSliver(quant, p, k0, kc, scratch);
                 }
             }
             boolean accumulate = k0 > 0;
@@ -212,7 +223,8 @@ public final class PanamaGemmKernels implements GemmKernels {
      * convert, subtract the zero and scale (the same float operations as the scalar rule, so the sliver
      * equals the dequantized weight exactly). Scales and zeros are loaded once per group.
      */
-    private static void quantSliver(PackedQuantizedWeights w, int p, int k0, int kc, MemorySegment out, float[] zeroBuffer) {
+    private static void quantSliver(PackedQuantizedWeights w, int p, int k0, int kc, MemorySegment out) {
+        long zerosOffset = (long) KC * NR * Float.BYTES;
         int sb = w.storedBits();
         int cpi = 32 / sb;
         int shiftOfCpi = Integer.numberOfTrailingZeros(cpi);
@@ -227,10 +239,10 @@ public final class PanamaGemmKernels implements GemmKernels {
             int g = ka / groupSize;
             int kb = Math.min(k1, (g + 1) * groupSize);
             long groupIndex = ((long) p * groups + g) * NR;
-            loadZeros(w, groupIndex, zeroBuffer);
+            loadZeros(w, groupIndex, out, zerosOffset);
             for (int v = 0; v < NR; v += L) {
                 FloatVector s = FloatVector.fromMemorySegment(F, scales, (groupIndex + v) * Float.BYTES, ORDER);
-                FloatVector z = FloatVector.fromArray(F, zeroBuffer, v);
+                FloatVector z = FloatVector.fromMemorySegment(F, out, zerosOffset + (long) v * Float.BYTES, ORDER);
                 for (int kk = ka; kk < kb; kk++) {
                     long wordIndex = (wordRowBase + (kk >>> shiftOfCpi)) * NR + v;
                     IntVector q = IntVector.fromMemorySegment(I, codes, wordIndex * Integer.BYTES, ORDER)
@@ -243,16 +255,13 @@ public final class PanamaGemmKernels implements GemmKernels {
         }
     }
 
-    private static void loadZeros(PackedQuantizedWeights w, long groupIndex, float[] zeroBuffer) {
+    /** Writes the NR zero points of one (panel, group) as floats at {@code out + offset}. */
+    private static void loadZeros(PackedQuantizedWeights w, long groupIndex, MemorySegment out, long offset) {
         MemorySegment zeros = w.zeros();
-        if (w.byteZeros()) {
-            for (int r = 0; r < NR; r++) {
-                zeroBuffer[r] = zeros.get(ValueLayout.JAVA_BYTE, groupIndex + r) & 0xFF;
-            }
-        } else {
-            for (int r = 0; r < NR; r++) {
-                zeroBuffer[r] = zeros.getAtIndex(ValueLayout.JAVA_FLOAT, groupIndex + r);
-            }
+        for (int r = 0; r < NR; r++) {
+            float z = w.byteZeros() ? zeros.get(ValueLayout.JAVA_BYTE, groupIndex + r) & 0xFF
+                    : zeros.getAtIndex(ValueLayout.JAVA_FLOAT, groupIndex + r);
+            out.set(ValueLayout.JAVA_FLOAT, offset + (long) r * Float.BYTES, z);
         }
     }
 

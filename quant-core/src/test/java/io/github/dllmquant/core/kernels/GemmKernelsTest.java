@@ -19,7 +19,8 @@ import static org.assertj.core.api.Assertions.within;
 
 /**
  * Panama GEMMs against the scalar specification on edge shapes (M ∈ {1, 3, 13, 64}, N = 1, partial
- * panels, K not a multiple of the vector length, several K blocks, odd group counts), within the
+ * panels, K not a multiple of the vector length, K beyond one K block (default 1024), odd group counts),
+ * tiny calls (run on the caller) and large ones (run on the pool), within the
  * rigorous float bound {@code 2·K·2⁻²⁴·Σ|x·w|}; multi-threaded results equal single-threaded ones bit
  * for bit; the scalar specification against hand-computed values.
  */
@@ -60,7 +61,7 @@ class GemmKernelsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"1,1,37", "3,70,203", "13,130,517", "64,64,96", "64,1,300", "2,65,16", "5,200,1"})
+    @CsvSource({"1,1,37", "3,70,203", "13,130,517", "64,64,96", "64,1,300", "2,65,16", "5,200,1", "6,70,2100", "1,20,1500"})
     void f32MatchesScalarAndThreadCountDoesNotMatter(int m, int n, int k) {
         Random rnd = new Random(m * 31 + n * 7 + k);
         float[] w = gaussian(rnd, n * k);
@@ -85,7 +86,7 @@ class GemmKernelsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"1,1,37", "2,70,203", "3,70,203", "13,130,517", "64,64,96", "4,1,300"})
+    @CsvSource({"1,1,37", "2,70,203", "3,70,203", "13,130,517", "64,64,96", "4,1,300", "5,70,2100"})
     void bf16MatchesScalar(int m, int n, int k) {
         Random rnd = new Random(m * 17 + n * 5 + k);
         float[] wf = gaussian(rnd, n * k);
@@ -132,7 +133,7 @@ class GemmKernelsTest {
 
     @ParameterizedTest
     @CsvSource({"1,4,1,97,97", "3,2,70,291,97", "13,3,130,264,24", "64,4,64,320,64", "5,8,65,520,40",
-            "1,8,33,128,128", "64,4,1,300,100", "4,6,20,48,16", "7,5,9,30,10"})
+            "1,8,33,128,128", "64,4,1,300,100", "4,6,20,48,16", "7,5,9,30,10", "5,4,70,2176,128", "3,2,17,1040,80"})
     void weightOnlyMatchesScalar(int m, int bits, int n, int k, int groupSize) {
         Random rnd = new Random(m + bits * 100 + n + k);
         QuantizedWeight q = randomQuantized(rnd, n, k, bits, groupSize, bits == 5);
