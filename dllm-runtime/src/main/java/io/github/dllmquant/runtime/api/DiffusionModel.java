@@ -231,14 +231,15 @@ public final class DiffusionModel implements AutoCloseable {
     }
 
     /**
-     * The ids a prompt becomes: text is encoded (BOS prepended for LLaDA, or when tokenizer_config.json
-     * sets {@code add_bos_token}, unless the encoding already starts with it); a chat is rendered with
+     * The ids a prompt becomes: text is encoded with the special tokens the reference tokenizer adds
+     * ({@code add_special_tokens=True}: the tokenizer.json post-processor, or {@code add_bos_token}), then
+     * BOS is prepended for LLaDA unless the encoding already starts with it; a chat is rendered with
      * the chat template and encoded; ids are copied.
      */
     public int[] promptIds(Prompt prompt) {
         return switch (Objects.requireNonNull(prompt, "prompt")) {
             case Prompt.Ids ids -> ids.ids();
-            case Prompt.Text text -> withBos(tokenizer.encode(text.text()));
+            case Prompt.Text text -> withBos(tokenizer.encode(text.text(), true));
             case Prompt.Chat chat -> tokenizer.encode(renderChat(chat.turns()));
         };
     }
@@ -374,7 +375,7 @@ public final class DiffusionModel implements AutoCloseable {
 
     private int[] withBos(int[] ids) {
         int bos = lm.config().bosTokenId();
-        boolean wants = tokenizer.config().addBosToken() || lm.architecture() == Architecture.LLADA;
+        boolean wants = lm.architecture() == Architecture.LLADA; // encode(text, true) already honours add_bos_token
         if (!wants || bos < 0 || (ids.length > 0 && ids[0] == bos)) {
             return ids;
         }
