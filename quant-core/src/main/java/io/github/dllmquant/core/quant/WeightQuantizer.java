@@ -1,5 +1,7 @@
 package io.github.dllmquant.core.quant;
 
+import io.github.dllmquant.core.concurrent.Parallel;
+
 /**
  * A weight quantization grid (ptq-methods.md §1): settings plus the quantizer itself.
  *
@@ -55,6 +57,9 @@ public record WeightQuantizer(int bits, int groupSize, boolean symmetric, Grid g
     public static final float MSE_MAX_SHRINK = 0.8f;
     /** MSE clip search: the error norm {@code Σ|Q(x) − x|^2.4}. */
     public static final float MSE_NORM = 2.4f;
+
+    /** Elements of one {@link #params} call above which the MSE search runs rows in parallel. */
+    private static final long PARALLEL_MIN_WORK = 1 << 14;
 
     /** GPTQ min/max grid without clip search. */
     public static WeightQuantizer of(int bits, int groupSize, boolean symmetric) {
@@ -114,9 +119,20 @@ public record WeightQuantizer(int bits, int groupSize, boolean symmetric, Grid g
         }
         float[] scales = new float[out];
         float[] zeros = new float[out];
+        if (mseClip && (long) out * cols >= PARALLEL_MIN_WORK) {
+            // rows are independent: the clip search (80 candidates per row) runs on the shared pool
+            int chunk = Math.max(1, out / (4 * Parallel.parallelism()));
+            Parallel.forChunks(out, chunk, (from, to) -> rowParams(w, in, col0, cols, from, to, scales, zeros));
+        } else {
+            rowParams(w, in, col0, cols, 0, out, scales, zeros);
+        }
+        return new GroupParams(scales, zeros);
+    }
+
+    private void rowParams(float[] w, int in, int col0, int cols, int rowFrom, int rowTo, float[] scales, float[] zeros) {
         float[] sz = new float[2];
         int maxq = maxq();
-        for (int o = 0; o < out; o++) {
+        for (int o = rowFrom; o < rowTo; o++) {
             int base = o * in + col0;
             float min = Float.POSITIVE_INFINITY;
             float max = Float.NEGATIVE_INFINITY;
@@ -140,7 +156,6 @@ public record WeightQuantizer(int bits, int groupSize, boolean symmetric, Grid g
             scales[o] = sz[0];
             zeros[o] = sz[1];
         }
-        return new GroupParams(scales, zeros);
     }
 
     // GPTQ mse=True: keep the shrink p·[lo, hi] with the least Σ|Q(x) − x|^norm (fp32, as the reference)
@@ -160,6 +175,9 @@ public record WeightQuantizer(int bits, int groupSize, boolean symmetric, Grid g
                 float x = w[base + k];
                 float d = Math.abs(fakeQuantize(x, candidate[0], candidate[1], maxq) - x);
                 err += (float) Math.pow(d, MSE_NORM);
+                if (err >= best) {
+                    break; // the sum only grows: this candidate cannot win (same choice, less work)
+                }
             }
             if (err < best) {
                 best = err;

@@ -168,6 +168,26 @@ class WeightQuantizerTest {
     }
 
     @Test
+    void parallelClipSearchEqualsRowByRow() {
+        int out = 64;
+        int in = 512;
+        float[] w = new float[out * in];
+        Random rnd = new Random(13);
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) (rnd.nextGaussian() * (i % 53 == 0 ? 6 : 1));
+        }
+        WeightQuantizer q = new WeightQuantizer(4, -1, false, Grid.GPTQ_MINMAX, true);
+        QuantizedWeight all = q.quantize(w, out, in); // 32768 elements: rows searched in parallel
+        for (int o = 0; o < out; o++) {
+            float[] row = java.util.Arrays.copyOfRange(w, o * in, (o + 1) * in);
+            QuantizedWeight one = q.quantize(row, 1, in); // 512 elements: serial
+            assertThat(one.scales()[0]).isEqualTo(all.scales()[o]);
+            assertThat(one.zeros()[0]).isEqualTo(all.zeros()[o]);
+            assertThat(one.codes()).containsExactly(java.util.Arrays.copyOfRange(all.codes(), o * in, (o + 1) * in));
+        }
+    }
+
+    @Test
     void dequantizedGptqErrorIsWithinHalfAStep() {
         Random rnd = new Random(3);
         float[] w = new float[8 * 256];
