@@ -14,6 +14,7 @@ final class Subcommands {
     private static final List<Supplier<Object>> ALL = List.of(
             StudyCommand::new,
             GenerateCommand::new,
+            QuantizeCommand::new,
             EvalCommand::new,
             OutliersCommand::new);
 
