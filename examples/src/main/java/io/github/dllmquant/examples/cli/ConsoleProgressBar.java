@@ -20,9 +20,9 @@ import java.util.function.LongSupplier;
 public final class ConsoleProgressBar implements ProgressListener, AutoCloseable {
 
     /** Minimum time between two redraws on a terminal. */
-    static final long REDRAW_MILLIS = 100;
+    public static final long REDRAW_MILLIS = 100;
     /** In log mode, no lines before this much time has passed since the first update. */
-    static final long QUIET_MILLIS = 1000;
+    public static final long QUIET_MILLIS = 1000;
     private static final int BAR_WIDTH = 20;
 
     private final PrintWriter out;

@@ -13,7 +13,7 @@ import java.util.concurrent.CancellationException;
 
 /**
  * The {@code dllmq} command line: the top command, which only dispatches to the subcommands listed in
- * {@link Subcommands}. Every failure ends as one line on stderr and a non-zero exit code, never a stack
+ * {@code Subcommands}. Every failure ends as one line on stderr and a non-zero exit code, never a stack
  * trace (run with {@code -Ddllmq.stacktrace=true} to see one).
  *
  * <p>Exit codes: 0 success, 1 the command failed (bad model folder, I/O, ...), 2 bad usage (unknown
