@@ -98,14 +98,28 @@ public final class ChatTemplate {
      */
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt, Map<String, ?> variables) {
         Objects.requireNonNull(messages, "messages");
-        Map<String, Object> context = new HashMap<>(specialTokens);
-        context.putAll(variables);
         List<Map<String, Object>> msgs = new ArrayList<>(messages.size());
         for (ChatMessage m : messages) {
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("role", m.role());
             entry.put("content", m.content());
             msgs.add(entry);
+        }
+        return renderMessages(msgs, addGenerationPrompt, variables);
+    }
+
+    /**
+     * Renders messages given as maps, for templates that read more than role and content (e.g.
+     * {@code name}, {@code tool_calls}); values may be strings, numbers, booleans, lists and maps.
+     */
+    public String renderMessages(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt,
+                                 Map<String, ?> variables) {
+        Objects.requireNonNull(messages, "messages");
+        Map<String, Object> context = new HashMap<>(specialTokens);
+        context.putAll(variables);
+        List<Map<String, Object>> msgs = new ArrayList<>(messages.size());
+        for (Map<String, ?> m : messages) {
+            msgs.add(new LinkedHashMap<>(m));
         }
         context.put("messages", msgs);
         context.put("add_generation_prompt", addGenerationPrompt);

@@ -68,6 +68,45 @@ class ChatTemplateJinja2Test {
     }
 
     @Test
+    void messagesAsMaps() {
+        ChatTemplate t = ChatTemplate.of("{% for m in messages %}{{ m.role }}{% if m.name is defined %}({{ m.name }})"
+                + "{% endif %}:{{ m.content }};{% endfor %}", Map.of());
+        assertThat(t.renderMessages(List.of(Map.of("role", "user", "content", "hi", "name", "ann"),
+                Map.of("role", "assistant", "content", "yo")), false, Map.of())).isEqualTo("user(ann):hi;assistant:yo;");
+    }
+
+    /** One template serves concurrent callers with the serial results. */
+    @Test
+    void concurrentRendering() throws Exception {
+        ChatTemplate t = ChatTemplate.of(Files.readAllLines(Path.of("src/test/resources/chat/jinja2_reference.jsonl"))
+                .stream().map(l -> {
+                    try {
+                        return JSON.readTree(l);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }).filter(r -> r.get("name").textValue().equals("pymethods")).findFirst().orElseThrow()
+                .get("template").textValue(), SPECIALS);
+        List<List<ChatMessage>> conversations = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            conversations.add(List.of(ChatMessage.system("sys " + i), ChatMessage.user("a question " + i + "?"),
+                    ChatMessage.assistant("oh " + i + "!")));
+        }
+        List<String> serial = conversations.stream().map(c -> t.render(c, true)).toList();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            List<java.util.concurrent.Future<String>> futures = new ArrayList<>();
+            for (int round = 0; round < 4; round++) {
+                for (List<ChatMessage> c : conversations) {
+                    futures.add(pool.submit(() -> t.render(c, true)));
+                }
+            }
+            for (int i = 0; i < futures.size(); i++) {
+                assertThat(futures.get(i).get()).isEqualTo(serial.get(i % conversations.size()));
+            }
+        }
+    }
+
+    @Test
     void strftime() {
         ZonedDateTime t = ZonedDateTime.of(2024, 7, 5, 9, 3, 7, 0, ZoneOffset.UTC);
         assertThat(ChatTemplate.strftime(t, "%d %b %Y")).isEqualTo("05 Jul 2024");
