@@ -18,6 +18,8 @@ public final class DoubleGemm {
     private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
     /** Rows of C per parallel task. */
     private static final int ROW_TILE = 32;
+    /** Rows of B per cache block. */
+    private static final int COLUMN_BLOCK = 64;
     /** Below this many multiply-adds a single thread is faster than forking. */
     private static final long PARALLEL_THRESHOLD = 1L << 20;
 
@@ -76,66 +78,102 @@ public final class DoubleGemm {
         });
     }
 
-    /** Rows {@code [i0, i1)} of C, two rows of A against two rows of B at a time (four accumulators). */
+    /**
+     * Rows {@code [i0, i1)} of C: four rows of A against two rows of B at a time (eight accumulators: six
+     * loads feed eight FMAs); leftover rows and columns fall back to single dot products. With
+     * {@code lowerOnly} entries above the diagonal are computed but not stored.
+     */
     private static void tile(int i0, int i1, int n, int depth, double alpha, View a, View b, View c, boolean lowerOnly) {
         double[] ad = a.data();
         double[] bd = b.data();
         double[] cd = c.data();
         int vecEnd = SPECIES.loopBound(depth);
+        // blocks of B's rows stay in cache while every row of the tile passes over them
+        for (int jb = 0; jb < n; jb += COLUMN_BLOCK) {
+            int jbEnd = Math.min(n, jb + COLUMN_BLOCK);
+            tileBlock(i0, i1, jb, jbEnd, depth, vecEnd, alpha, a, b, c, lowerOnly, ad, bd, cd);
+        }
+    }
+
+    private static void tileBlock(int i0, int i1, int jb, int jbEnd, int depth, int vecEnd, double alpha, View a, View b,
+                                  View c, boolean lowerOnly, double[] ad, double[] bd, double[] cd) {
         int i = i0;
-        for (; i + 1 < i1; i += 2) {
+        for (; i + 3 < i1; i += 4) {
             int a0 = a.at(i, 0);
             int a1 = a.at(i + 1, 0);
-            int jEnd = lowerOnly ? Math.min(n, i + 2) : n;
-            int j = 0;
+            int a2 = a.at(i + 2, 0);
+            int a3 = a.at(i + 3, 0);
+            int jEnd = lowerOnly ? Math.min(jbEnd, i + 4) : jbEnd;
+            int j = jb;
             for (; j + 1 < jEnd; j += 2) {
                 int b0 = b.at(j, 0);
                 int b1 = b.at(j + 1, 0);
-                DoubleVector s00 = DoubleVector.zero(SPECIES);
-                DoubleVector s01 = DoubleVector.zero(SPECIES);
-                DoubleVector s10 = DoubleVector.zero(SPECIES);
-                DoubleVector s11 = DoubleVector.zero(SPECIES);
+                DoubleVector s00 = DoubleVector.zero(SPECIES), s01 = DoubleVector.zero(SPECIES);
+                DoubleVector s10 = DoubleVector.zero(SPECIES), s11 = DoubleVector.zero(SPECIES);
+                DoubleVector s20 = DoubleVector.zero(SPECIES), s21 = DoubleVector.zero(SPECIES);
+                DoubleVector s30 = DoubleVector.zero(SPECIES), s31 = DoubleVector.zero(SPECIES);
                 int k = 0;
                 for (; k < vecEnd; k += SPECIES.length()) {
-                    DoubleVector x0 = DoubleVector.fromArray(SPECIES, ad, a0 + k);
-                    DoubleVector x1 = DoubleVector.fromArray(SPECIES, ad, a1 + k);
                     DoubleVector y0 = DoubleVector.fromArray(SPECIES, bd, b0 + k);
                     DoubleVector y1 = DoubleVector.fromArray(SPECIES, bd, b1 + k);
+                    DoubleVector x0 = DoubleVector.fromArray(SPECIES, ad, a0 + k);
                     s00 = x0.fma(y0, s00);
                     s01 = x0.fma(y1, s01);
+                    DoubleVector x1 = DoubleVector.fromArray(SPECIES, ad, a1 + k);
                     s10 = x1.fma(y0, s10);
                     s11 = x1.fma(y1, s11);
+                    DoubleVector x2 = DoubleVector.fromArray(SPECIES, ad, a2 + k);
+                    s20 = x2.fma(y0, s20);
+                    s21 = x2.fma(y1, s21);
+                    DoubleVector x3 = DoubleVector.fromArray(SPECIES, ad, a3 + k);
+                    s30 = x3.fma(y0, s30);
+                    s31 = x3.fma(y1, s31);
                 }
-                double d00 = s00.reduceLanes(VectorOperators.ADD);
-                double d01 = s01.reduceLanes(VectorOperators.ADD);
-                double d10 = s10.reduceLanes(VectorOperators.ADD);
-                double d11 = s11.reduceLanes(VectorOperators.ADD);
+                double d00 = s00.reduceLanes(VectorOperators.ADD), d01 = s01.reduceLanes(VectorOperators.ADD);
+                double d10 = s10.reduceLanes(VectorOperators.ADD), d11 = s11.reduceLanes(VectorOperators.ADD);
+                double d20 = s20.reduceLanes(VectorOperators.ADD), d21 = s21.reduceLanes(VectorOperators.ADD);
+                double d30 = s30.reduceLanes(VectorOperators.ADD), d31 = s31.reduceLanes(VectorOperators.ADD);
                 for (; k < depth; k++) {
-                    d00 += ad[a0 + k] * bd[b0 + k];
-                    d01 += ad[a0 + k] * bd[b1 + k];
-                    d10 += ad[a1 + k] * bd[b0 + k];
-                    d11 += ad[a1 + k] * bd[b1 + k];
+                    double y0 = bd[b0 + k];
+                    double y1 = bd[b1 + k];
+                    d00 += ad[a0 + k] * y0;
+                    d01 += ad[a0 + k] * y1;
+                    d10 += ad[a1 + k] * y0;
+                    d11 += ad[a1 + k] * y1;
+                    d20 += ad[a2 + k] * y0;
+                    d21 += ad[a2 + k] * y1;
+                    d30 += ad[a3 + k] * y0;
+                    d31 += ad[a3 + k] * y1;
                 }
-                cd[c.at(i, j)] += alpha * d00;
-                if (!lowerOnly || j + 1 <= i) {
-                    cd[c.at(i, j + 1)] += alpha * d01;
-                }
-                cd[c.at(i + 1, j)] += alpha * d10;
-                cd[c.at(i + 1, j + 1)] += alpha * d11;
+                store(cd, c, i, j, alpha * d00, alpha * d01, lowerOnly);
+                store(cd, c, i + 1, j, alpha * d10, alpha * d11, lowerOnly);
+                store(cd, c, i + 2, j, alpha * d20, alpha * d21, lowerOnly);
+                store(cd, c, i + 3, j, alpha * d30, alpha * d31, lowerOnly);
             }
             for (; j < jEnd; j++) {
-                // odd column left over: rows i and i+1 against row j alone
-                if (!lowerOnly || j <= i) {
-                    cd[c.at(i, j)] += alpha * dot(ad, a0, bd, b.at(j, 0), depth);
+                // odd column left over: the four rows against row j alone
+                for (int r = 0; r < 4; r++) {
+                    if (!lowerOnly || j <= i + r) {
+                        cd[c.at(i + r, j)] += alpha * dot(ad, a.at(i + r, 0), bd, b.at(j, 0), depth);
+                    }
                 }
-                cd[c.at(i + 1, j)] += alpha * dot(ad, a1, bd, b.at(j, 0), depth);
             }
         }
         for (; i < i1; i++) {
-            int jEnd = lowerOnly ? Math.min(n, i + 1) : n;
-            for (int j = 0; j < jEnd; j++) {
+            int jEnd = lowerOnly ? Math.min(jbEnd, i + 1) : jbEnd;
+            for (int j = jb; j < jEnd; j++) {
                 cd[c.at(i, j)] += alpha * dot(ad, a.at(i, 0), bd, b.at(j, 0), depth);
             }
+        }
+    }
+
+    /** Adds {@code v0, v1} to {@code C[i][j], C[i][j+1]}, skipping entries above the diagonal when asked. */
+    private static void store(double[] cd, View c, int i, int j, double v0, double v1, boolean lowerOnly) {
+        if (!lowerOnly || j <= i) {
+            cd[c.at(i, j)] += v0;
+        }
+        if (!lowerOnly || j + 1 <= i) {
+            cd[c.at(i, j + 1)] += v1;
         }
     }
 

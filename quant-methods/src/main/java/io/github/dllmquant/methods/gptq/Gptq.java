@@ -1,5 +1,6 @@
 package io.github.dllmquant.methods.gptq;
 
+import io.github.dllmquant.core.linalg.FloatGemm;
 import io.github.dllmquant.core.linalg.NotPositiveDefiniteException;
 import io.github.dllmquant.core.linalg.SymmetricMatrices;
 import io.github.dllmquant.core.quant.GroupParams;
@@ -22,10 +23,8 @@ import java.util.stream.IntStream;
 public final class Gptq {
 
     private static final Logger LOG = LoggerFactory.getLogger(Gptq.class);
-    /** Output rows per parallel task: U is streamed once per task, so tasks are kept large. */
+    /** Output rows per parallel task of the in-batch sweep. */
     private static final int ROWS_PER_TASK = 64;
-    /** Columns per tile of the lazy batch update, so a task's rows of W stay in cache. */
-    private static final int UPDATE_TILE = 512;
 
     private Gptq() {
     }
@@ -89,6 +88,7 @@ public final class Gptq {
             W = permuteColumns(W, out, in, perm);
         }
         // (5)+(6) damping and Hinv = chol(H⁻¹)ᵀ, raising the damping while it fails, then RTN
+        long tFactor = System.nanoTime();
         double percdamp = settings.percdamp();
         float[] Hinv = null;
         StringBuilder note = new StringBuilder();
@@ -113,11 +113,14 @@ public final class Gptq {
             note.append("percdamp raised to ").append(String.format("%.3f", percdamp));
         }
 
+        long tSweep = System.nanoTime();
         // the sweep, one task per tile of rows
         byte[] Q = new byte[out * in];
         double[] rowLoss = new double[out];
         sweepAllRows(W, Hinv, Q, scales, zeros, rowLoss, out, in, g, grid, settings.blockSize(), perChannel,
                 staticGroups, perm);
+        LOG.debug("{}x{}: factorisation {} ms, sweep {} ms", out, in, (tSweep - tFactor) / 1_000_000,
+                (System.nanoTime() - tSweep) / 1_000_000);
         double loss = 0;
         for (double l : rowLoss) {
             loss += l;
@@ -163,8 +166,10 @@ public final class Gptq {
                                      boolean staticGroups, int[] perm) {
         int groups = in / g;
         int tasks = (out + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
+        float[] Err1 = new float[out * B];
         for (int i1 = 0; i1 < in; i1 += B) {
             int i2 = Math.min(i1 + B, in);
+            int count = i2 - i1;
             if (!perChannel && !staticGroups) {
                 for (int j = i1; j < i2; j++) {
                     if (j % g == 0) {
@@ -176,21 +181,33 @@ public final class Gptq {
             IntStream.range(0, tasks).parallel().forEach(t -> {
                 int r0 = t * ROWS_PER_TASK;
                 int r1 = Math.min(out, r0 + ROWS_PER_TASK);
-                sweepBatch(W, Hinv, Q, scales, zeros, rowLoss, r0, r1, in, g, grid.maxq(), i1_, i2, perChannel,
+                sweepBatch(W, Hinv, Q, scales, zeros, rowLoss, Err1, r0, r1, in, g, grid.maxq(), i1_, i2, perChannel,
                         staticGroups, perm);
             });
+            if (Hinv != null && i2 < in) {
+                // W[:, i2:] −= Err1 · Hinv[i1:i2, i2:], as rows of Err1 against rows of Hinv[i1:i2, i2:]ᵀ
+                int rest = in - i2;
+                float[] HinvT = new float[rest * count];
+                for (int k = 0; k < count; k++) {
+                    int src = (i1 + k) * in + i2;
+                    for (int c = 0; c < rest; c++) {
+                        HinvT[c * count + k] = Hinv[src + c];
+                    }
+                }
+                FloatGemm.multiplyTransposed(out, rest, count, -1f, new FloatGemm.View(Err1, 0, count),
+                        new FloatGemm.View(HinvT, 0, count), new FloatGemm.View(W, i2, in), false);
+            }
         }
     }
 
     /** One lazy batch {@code [i1, i2)} on rows {@code [r0, r1)}. */
     private static void sweepBatch(float[] W, float[] Hinv, byte[] Q, float[] scales, float[] zeros, double[] rowLoss,
-                                   int r0, int r1, int in, int g, int maxq, int i1, int i2,
+                                   float[] Err1, int r0, int r1, int in, int g, int maxq, int i1, int i2,
                                    boolean perChannel, boolean staticGroups, int[] perm) {
         int rows = r1 - r0;
         int count = i2 - i1;
         int groups = in / g;
         float[] W1 = new float[rows * count];
-        float[] Err1 = new float[rows * count];
         for (int r = 0; r < rows; r++) {
             System.arraycopy(W, (r0 + r) * in + i1, W1, r * count, count);
         }
@@ -209,7 +226,7 @@ public final class Gptq {
                 Q[row * in + j] = (byte) code;
                 rowLoss[row] += (double) (w - q) * (w - q) / ((double) d * d) / 2;
                 float err1 = (w - q) / d;
-                Err1[r * count + i] = err1;
+                Err1[(r0 + r) * count + i] = err1;
                 if (Hinv != null) {
                     int u = j * in + i1;
                     int w1 = r * count;
@@ -219,50 +236,12 @@ public final class Gptq {
                 }
             }
         }
-        if (Hinv != null && i2 < in) {
-            lazyUpdate(W, Hinv, Err1, r0, rows, in, count, i1, count, i2);
-        }
     }
 
     private static void storeParams(GroupParams p, float[] scales, float[] zeros, int group, int groups) {
         for (int r = 0; r < p.rows(); r++) {
             scales[r * groups + group] = p.scale(r);
             zeros[r * groups + group] = p.zero(r);
-        }
-    }
-
-    /** {@code W[r0:r0+rows, i2:] −= Err1 · Hinv[i1:i1+count, i2:]}, tiled over columns, four rank-1 terms at a time. */
-    private static void lazyUpdate(float[] W, float[] Hinv, float[] Err1, int r0, int rows, int in, int B,
-                                   int i1, int count, int i2) {
-        for (int c0 = i2; c0 < in; c0 += UPDATE_TILE) {
-            int c1 = Math.min(in, c0 + UPDATE_TILE);
-            int k = 0;
-            for (; k + 3 < count; k += 4) {
-                int u0 = (i1 + k) * in;
-                int u1 = u0 + in;
-                int u2 = u1 + in;
-                int u3 = u2 + in;
-                for (int r = 0; r < rows; r++) {
-                    float e0 = Err1[r * B + k];
-                    float e1 = Err1[r * B + k + 1];
-                    float e2 = Err1[r * B + k + 2];
-                    float e3 = Err1[r * B + k + 3];
-                    int w = (r0 + r) * in;
-                    for (int c = c0; c < c1; c++) {
-                        W[w + c] -= e0 * Hinv[u0 + c] + e1 * Hinv[u1 + c] + e2 * Hinv[u2 + c] + e3 * Hinv[u3 + c];
-                    }
-                }
-            }
-            for (; k < count; k++) {
-                int u0 = (i1 + k) * in;
-                for (int r = 0; r < rows; r++) {
-                    float e0 = Err1[r * B + k];
-                    int w = (r0 + r) * in;
-                    for (int c = c0; c < c1; c++) {
-                        W[w + c] -= e0 * Hinv[u0 + c];
-                    }
-                }
-            }
         }
     }
 
