@@ -1,7 +1,8 @@
 package io.github.dllmquant.methods.duquant;
 
-import io.github.dllmquant.core.concurrent.Parallel;
+import io.github.dllmquant.core.linear.DenseLinear;
 import io.github.dllmquant.core.linear.InputTransform;
+import io.github.dllmquant.core.linear.Linear;
 
 /**
  * DuQuant's online transform of a linear group's input (ptq-methods.md §8.3), per token:
@@ -17,14 +18,13 @@ import io.github.dllmquant.core.linear.InputTransform;
  */
 public final class DuQuantTransform implements InputTransform {
 
-    /** Tokens per parallel task. */
-    private static final int TOKENS_PER_TASK = 16;
-
     private final int width;
     private final int b;
     private final float[] r1; // [b, b] row-major
     private final int[] perm;
     private final float[] r2;
+    private final Linear r1Rows; // y = x·R1 on rows of b
+    private final Linear r2Rows; // y = x·R2 on rows of b
 
     private DuQuantTransform(int width, int b, float[] r1, int[] perm, float[] r2) {
         this.width = width;
@@ -32,6 +32,8 @@ public final class DuQuantTransform implements InputTransform {
         this.r1 = r1;
         this.perm = perm;
         this.r2 = r2;
+        this.r1Rows = rightMultiply(r1, b);
+        this.r2Rows = rightMultiply(r2, b);
     }
 
     /**
@@ -97,33 +99,29 @@ public final class DuQuantTransform implements InputTransform {
         if ((long) tokens * width > x.length) {
             throw new IllegalArgumentException("x has " + x.length + " values, need tokens·width = " + tokens + "·" + width);
         }
-        // tokens are independent: chunks of them run on the shared pool, each with its own scratch
-        Parallel.forChunks(tokens, TOKENS_PER_TASK, (from, to) -> {
-            float[] tmp = new float[width];
-            for (int t = from; t < to; t++) {
-                int off = t * width;
-                blockMultiply(x, off, r1, tmp);                 // tmp = x·blockdiag(R1)
-                for (int i = 0; i < width; i++) {
-                    x[off + i] = tmp[perm[i]];                   // gather the zigzag order
-                }
-                blockMultiply(x, off, r2, tmp);                 // tmp = x·blockdiag(R2)
-                System.arraycopy(tmp, 0, x, off, width);
-            }
-        });
-    }
-
-    /** {@code y[blk·b + j] = Σ_k x[off + blk·b + k]·R[k][j]}: accumulates rows of R, which C2 vectorizes. */
-    private void blockMultiply(float[] x, int off, float[] r, float[] y) {
-        java.util.Arrays.fill(y, 0f);
-        for (int blk = 0; blk < width; blk += b) {
-            for (int k = 0; k < b; k++) {
-                float a = x[off + blk + k];
-                int rr = k * b;
-                for (int j = 0; j < b; j++) {
-                    y[blk + j] += a * r[rr + j];
-                }
+        // x viewed as [tokens·width/b, b] rows: x·blockdiag(R) is one GEMM with the fast F32 kernels
+        int rows = tokens * (width / b);
+        float[] tmp = new float[tokens * width];
+        r1Rows.forward(x, rows, tmp);                           // tmp = x·blockdiag(R1)
+        for (int t = 0; t < tokens; t++) {
+            int off = t * width;
+            for (int i = 0; i < width; i++) {
+                x[off + i] = tmp[off + perm[i]];                 // gather the zigzag order
             }
         }
+        r2Rows.forward(x, rows, tmp);                           // tmp = x·blockdiag(R2)
+        System.arraycopy(tmp, 0, x, 0, tokens * width);
+    }
+
+    /** A linear layer computing {@code y = x·R} per row of {@code b}: its weight {@code [out, in]} is {@code Rᵀ}. */
+    private static Linear rightMultiply(float[] r, int b) {
+        float[] rt = new float[b * b];
+        for (int k = 0; k < b; k++) {
+            for (int j = 0; j < b; j++) {
+                rt[j * b + k] = r[k * b + j];
+            }
+        }
+        return DenseLinear.of(rt, null, b, b);
     }
 
     @Override

@@ -105,6 +105,56 @@ class DuQuantTest {
     }
 
     @Test
+    void transformEqualsTheExplicitBlockProductsAndGather() {
+        int width = 256;
+        int b = 128;
+        int tokens = 5;
+        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        float[] r1 = new float[b * b];
+        float[] r2 = new float[b * b];
+        for (int i = 0; i < b * b; i++) {
+            r1[i] = (float) (random.nextDouble() - 0.5);
+            r2[i] = (float) (random.nextDouble() - 0.5);
+        }
+        int[] perm = new int[width];
+        for (int i = 0; i < width; i++) {
+            perm[i] = (i * 37 + 11) % width; // 37 is coprime with 256: a permutation
+        }
+        float[] x = new float[tokens * width];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (random.nextDouble() * 4 - 2);
+        }
+        float[] expected = new float[x.length];
+        for (int t = 0; t < tokens; t++) {
+            double[] a = new double[width];
+            for (int blk = 0; blk < width; blk += b) {
+                for (int j = 0; j < b; j++) {
+                    for (int k = 0; k < b; k++) {
+                        a[blk + j] += (double) x[t * width + blk + k] * r1[k * b + j];
+                    }
+                }
+            }
+            double[] g = new double[width];
+            for (int i = 0; i < width; i++) {
+                g[i] = a[perm[i]];
+            }
+            for (int blk = 0; blk < width; blk += b) {
+                for (int j = 0; j < b; j++) {
+                    double acc = 0;
+                    for (int k = 0; k < b; k++) {
+                        acc += g[blk + k] * r2[k * b + j];
+                    }
+                    expected[t * width + blk + j] = (float) acc;
+                }
+            }
+        }
+        DuQuantTransform.of(width, b, r1, perm, r2).apply(x, tokens);
+        for (int i = 0; i < x.length; i++) {
+            assertThat(x[i]).as("value %d", i).isCloseTo(expected[i], within(1e-3f * (1 + Math.abs(expected[i]))));
+        }
+    }
+
+    @Test
     void transformRejectsABadPermutationAndRoundTripsItsParameters() {
         float[] id = new float[4];
         id[0] = 1;
