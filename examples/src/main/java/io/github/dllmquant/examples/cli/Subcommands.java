@@ -16,7 +16,8 @@ final class Subcommands {
             GenerateCommand::new,
             QuantizeCommand::new,
             EvalCommand::new,
-            OutliersCommand::new);
+            OutliersCommand::new,
+            BenchCommand::new);
 
     private Subcommands() {
     }
