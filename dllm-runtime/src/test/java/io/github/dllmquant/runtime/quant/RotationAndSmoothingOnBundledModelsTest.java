@@ -135,7 +135,7 @@ class RotationAndSmoothingOnBundledModelsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"tiny-llada", "tiny-dream"})
-    void quantizedModelsSaveAndReloadToIdenticalLogits(String name, @org.junit.jupiter.api.io.TempDir Path tmp)
+    void quantizedModelsSaveAndReloadToTheSameLogits(String name, @org.junit.jupiter.api.io.TempDir Path tmp)
             throws Exception {
         int[] ids = Arrays.copyOfRange(corpus, 2000, 2040);
         List<QuantizationMethod> methods = List.of(new SmoothQuant(new SmoothQuant.Config(0.5, 4,
@@ -151,7 +151,10 @@ class RotationAndSmoothingOnBundledModelsTest {
                 Path out = tmp.resolve(m.name() + (i++));
                 model.save(out);
                 try (DiffusionLm back = DiffusionLm.load(out)) {
-                    assertThat(warmLogits(back, ids)).as("%s %s reloaded", name, m.name()).containsExactly(expected);
+                    // not bit-exact: ulp differences between JIT tiers flip activation codes (NOTES.md); a wrong
+                    // scale, zero, permutation or transform after reload gives errors of order 1
+                    assertThat(relativeError(warmLogits(back, ids), expected)).as("%s %s reloaded", name, m.name())
+                            .isLessThan(1e-2);
                 }
             }
         }
@@ -159,7 +162,7 @@ class RotationAndSmoothingOnBundledModelsTest {
 
     /**
      * Logits after a few warm-up calls: the first calls of a fresh JVM can differ from later ones in the last
-     * ulps (Vector API reductions run in a different order before C2 compiles them; noted in NOTES.md), and
+     * ulps (presumably Vector API reductions in a different order before C2 compiles them; NOTES.md), and
      * per-token activation quantization turns such ulps into code flips.
      */
     private static float[] warmLogits(DiffusionLm model, int[] ids) {
