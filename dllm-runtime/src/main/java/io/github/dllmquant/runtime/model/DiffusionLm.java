@@ -79,7 +79,7 @@ public final class DiffusionLm implements QuantizableModel, AutoCloseable {
     /**
      * The LLaDA-shaped benchmark geometry of about 1 B parameters: {@code d_model} 2048, 16 layers, 16
      * heads of 128, MLP 5632, vocabulary 1024 (small, so the LM head does not dominate). Build it with
-     * {@link #random}; F32 weights take about 3.3 GB of heap.
+     * {@link #random}; its F32 weights take about 3.3 GB (packed off the heap by DenseLinear).
      */
     public static ModelConfig benchmarkConfig1B() {
         return RandomWeights.lladaBenchmarkConfig();
