@@ -17,6 +17,7 @@ final class Subcommands {
             QuantizeCommand::new,
             EvalCommand::new,
             OutliersCommand::new,
+            InspectCommand::new,
             BenchCommand::new);
 
     private Subcommands() {
