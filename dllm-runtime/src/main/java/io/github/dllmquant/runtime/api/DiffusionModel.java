@@ -222,7 +222,7 @@ public final class DiffusionModel implements AutoCloseable {
         int[] promptIds = promptIds(prompt);
         checkLength(promptIds.length, sampling.genLength());
         long start = System.nanoTime();
-        SamplerOutput out = sampling.newSampler(lm.config().maskTokenId()).sample(lm::logits, promptIds,
+        SamplerOutput out = sampling.newSampler(lm.config().maskTokenId()).sample(lm.asLogitsFunction(), promptIds,
                 Objects.requireNonNull(listener, "listener"), Objects.requireNonNull(cancel, "cancel"));
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         int[] generated = out.generatedIds();

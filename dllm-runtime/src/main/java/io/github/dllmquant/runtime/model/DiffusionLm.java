@@ -110,20 +110,74 @@ public final class DiffusionLm implements QuantizableModel, AutoCloseable {
      * position i (Dream's raw, unshifted rows). LLaDA with {@code scale_logits} is scaled here.
      */
     public float[] logits(int[] ids) {
+        return fullForward(ids, null, null);
+    }
+
+    /**
+     * Starts an approximate KV cache (dllm-runtime.md §6): one full forward on {@code ids} that also keeps
+     * every layer's keys (after RoPE) and values of all positions. The returned cache holds only per-call
+     * state, so several caches of one model may be used concurrently; its {@link KvCache#logits()} are
+     * exactly {@link #logits(int[])} of {@code ids}.
+     */
+    public KvCache startCache(int[] ids) {
+        int L = checkIds(ids);
+        int kvDim = config.kvDim();
+        float[][] keys = new float[blocks.length][L * kvDim];
+        float[][] values = new float[blocks.length][L * kvDim];
+        float[] logits = fullForward(ids, keys, values);
+        return new KvCache(this, L, keys, values, logits);
+    }
+
+    /**
+     * This model as the samplers' {@link io.github.dllmquant.runtime.sampling.LogitsFunction}: full forwards
+     * through {@link #logits(int[])} and approximate KV caches through {@link #startCache}, so every
+     * {@link io.github.dllmquant.runtime.sampling.CacheMode} works.
+     */
+    public io.github.dllmquant.runtime.sampling.LogitsFunction asLogitsFunction() {
+        return io.github.dllmquant.runtime.sampling.LogitsFunction.withCache(this::logits, this::startCache);
+    }
+
+    /**
+     * Raw logits of rows {@code [from, to)} of {@code ids} against cached keys and values: embeddings and
+     * every layer run only on those rows; their attention reads the cache for all other positions.
+     */
+    float[] cachedRows(int[] ids, int from, int to, float[][] keys, float[][] values) {
+        int L = checkIds(ids);
+        int rows = to - from;
+        int dim = config.hidden();
+        EmbeddingTable wte = embedding;
+        float[] x = new float[rows * dim];
+        for (int t = 0; t < rows; t++) {
+            wte.copyRow(ids[from + t], x, t * dim);
+        }
+        for (int b = 0; b < blocks.length; b++) {
+            blocks[b].forwardRowsInPlace(x, from, rows, keys[b], values[b], L);
+        }
+        return head(x, rows);
+    }
+
+    private float[] fullForward(int[] ids, float[][] keys, float[][] values) {
         int L = checkIds(ids);
         int dim = config.hidden();
         EmbeddingTable wte = embedding;
-        float[] ln = finalNorm;
-        Linear head = lmHead;
         // token embedding
         float[] x = new float[L * dim]; // (L, hidden) the residual stream
         for (int t = 0; t < L; t++) {
             wte.copyRow(ids[t], x, t * dim);
         }
         // the blocks: bidirectional attention and SwiGLU MLP, each added into x
-        for (TransformerBlock block : blocks) {
-            block.forwardInPlace(x, L, ActivationObserver.NONE);
+        for (int b = 0; b < blocks.length; b++) {
+            blocks[b].forwardInPlace(x, L, ActivationObserver.NONE, keys == null ? null : keys[b],
+                    values == null ? null : values[b]);
         }
+        return head(x, L);
+    }
+
+    /** Final rmsnorm, LM head and LLaDA's logit scaling on {@code L} rows of the residual stream (overwritten). */
+    private float[] head(float[] x, int L) {
+        int dim = config.hidden();
+        float[] ln = finalNorm;
+        Linear head = lmHead;
         // final rmsnorm
         Kernels.rmsNorm(x, ln, (float) config.rmsEps(), x, L, dim);
         // classifier into logits

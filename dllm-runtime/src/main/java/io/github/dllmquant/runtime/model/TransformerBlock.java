@@ -53,15 +53,71 @@ public final class TransformerBlock implements QuantizableBlock {
      * @param observer sees each linear group's input
      */
     void forwardInPlace(float[] x, int L, ActivationObserver observer) {
+        forwardInPlace(x, L, observer, null, null);
+    }
+
+    /**
+     * As {@link #forwardInPlace(float[], int, ActivationObserver)}, also keeping this layer's keys (after
+     * RoPE) and values of every position for an approximate KV cache (dllm-runtime.md §6).
+     *
+     * @param keysOut   {@code (L, kvDim)} receives the keys after RoPE, or null
+     * @param valuesOut {@code (L, kvDim)} receives the values, or null
+     */
+    void forwardInPlace(float[] x, int L, ActivationObserver observer, float[] keysOut, float[] valuesOut) {
         int dim = config.hidden();
         float eps = (float) config.rmsEps();
         float[] xb = new float[L * dim];  // (L, hidden) normed input of a sub-layer
         // attention rmsnorm
         Kernels.rmsNorm(x, attentionNorm, eps, xb, L, dim);
         observer.onGroupInput(GroupRole.QKV, xb, L);
-        float[] attOut = attention(xb, L, observer); // (L, hidden)
+        float[] attOut = attention(xb, L, observer, keysOut, valuesOut); // (L, hidden)
         // residual connection back into x
         Kernels.axpy(1f, attOut, 0, x, 0, L * dim);
+        ffnInPlace(x, xb, L, observer);
+    }
+
+    /**
+     * Runs the block on {@code rows} consecutive positions {@code from..from+rows−1} of a longer
+     * sequence whose other positions are represented only by cached keys and values: the rows' queries
+     * attend to the cached K/V of every position, with the rows' own fresh K/V replacing their cached
+     * entries (in a per-call copy; the cache is not written).
+     *
+     * @param x            {@code (rows, hidden)} residual stream of those positions, updated in place
+     * @param cachedKeys   {@code (L, kvDim)} keys after RoPE of the whole sequence, read only
+     * @param cachedValues {@code (L, kvDim)} values of the whole sequence, read only
+     * @param L            length of the whole sequence
+     */
+    void forwardRowsInPlace(float[] x, int from, int rows, float[] cachedKeys, float[] cachedValues, int L) {
+        int dim = config.hidden();
+        int kvDim = config.kvDim();
+        float eps = (float) config.rmsEps();
+        float[] xb = new float[rows * dim];
+        Kernels.rmsNorm(x, attentionNorm, eps, xb, rows, dim);
+        float[] q = new float[rows * LayerShapes.qDim(config)];
+        float[] k = cachedKeys.clone();   // (L, kvDim) cached keys, the rows' entries overwritten below
+        float[] v = cachedValues.clone(); // (L, kvDim)
+        float[] kRows = new float[rows * kvDim];
+        float[] vRows = new float[rows * kvDim];
+        linear(LinearRole.Q).forward(xb, rows, q);
+        linear(LinearRole.K).forward(xb, rows, kRows);
+        linear(LinearRole.V).forward(xb, rows, vRows);
+        // RoPE at the rows' absolute positions, so fresh keys line up with the cached ones
+        Kernels.rope(q, rows, config.heads(), from, rope);
+        Kernels.rope(kRows, rows, config.kvHeads(), from, rope);
+        System.arraycopy(kRows, 0, k, from * kvDim, rows * kvDim);
+        System.arraycopy(vRows, 0, v, from * kvDim, rows * kvDim);
+        float[] att = new float[rows * LayerShapes.qDim(config)];
+        Attention.attend(q, rows, k, v, L, config.heads(), config.kvHeads(), config.headDim(), att);
+        float[] attOut = new float[rows * dim];
+        linear(LinearRole.O).forward(att, rows, attOut);
+        Kernels.axpy(1f, attOut, 0, x, 0, rows * dim);
+        ffnInPlace(x, xb, rows, ActivationObserver.NONE);
+    }
+
+    /** The MLP half of the block on {@code L} rows: rmsnorm, SwiGLU MLP, residual. */
+    private void ffnInPlace(float[] x, float[] xb, int L, ActivationObserver observer) {
+        int dim = config.hidden();
+        float eps = (float) config.rmsEps();
         // ffn rmsnorm
         Kernels.rmsNorm(x, ffnNorm, eps, xb, L, dim);
         observer.onGroupInput(GroupRole.GATE_UP, xb, L);
@@ -72,6 +128,10 @@ public final class TransformerBlock implements QuantizableBlock {
 
     /** The attention sub-layer from its normed input: q/k/v, RoPE, attention, output projection. */
     private float[] attention(float[] xb, int L, ActivationObserver observer) {
+        return attention(xb, L, observer, null, null);
+    }
+
+    private float[] attention(float[] xb, int L, ActivationObserver observer, float[] keysOut, float[] valuesOut) {
         float[] q = new float[L * LayerShapes.qDim(config)];    // (L, n_heads·head_dim)
         float[] k = new float[L * config.kvDim()];   // (L, n_kv_heads·head_dim)
         float[] v = new float[L * config.kvDim()];   // (L, n_kv_heads·head_dim)
@@ -82,6 +142,10 @@ public final class TransformerBlock implements QuantizableBlock {
         // RoPE on q and k (rotate-half, float32)
         Kernels.rope(q, L, config.heads(), 0, rope);
         Kernels.rope(k, L, config.kvHeads(), 0, rope);
+        if (keysOut != null) {
+            System.arraycopy(k, 0, keysOut, 0, k.length);
+            System.arraycopy(v, 0, valuesOut, 0, v.length);
+        }
         // multi-head attention over all positions (bidirectional)
         float[] att = new float[L * LayerShapes.qDim(config)];  // (L, n_heads·head_dim) concatenated head outputs
         Attention.attend(q, L, k, v, L, config.heads(), config.kvHeads(), config.headDim(), att);

@@ -18,7 +18,9 @@ import java.util.random.RandomGenerator;
  *     unmask the policy's count of candidates with the highest conf (ties: lowest position)
  * </pre>
  * Steps whose fixed schedule unmasks nothing are skipped without a forward pass: they would not change
- * the sequence.
+ * the sequence. With a {@link CacheMode} other than NONE, each block's first step runs a full forward that
+ * also refreshes the model's KV cache; its later steps compute only the block (dual) or the block and
+ * everything after it (prefix) against that cache.
  */
 final class LladaSampler implements Sampler {
 
@@ -66,6 +68,12 @@ final class LladaSampler implements Sampler {
         final boolean[] promptIndex;
         int step;
         int forwardPasses;
+        /** The current block's approximate KV cache; null until the block's first step (cache modes only). */
+        CachedLogits cache;
+        /** Position of the first row of the last logits ({@code > 0} when a cache computed only some rows). */
+        int firstRow;
+        /** Rows of the last logits. */
+        int rowCount;
 
         Run(LogitsFunction model, int[] promptIds, StepListener listener, CancellationToken cancel,
             RandomGenerator random) {
@@ -89,17 +97,18 @@ final class LladaSampler implements Sampler {
             for (int block = 0; block < settings.blocks(); block++) {
                 int start = promptLength + block * blockLength;
                 int end = start + blockLength;
+                cache = null; // refreshed by the full pass that performs the block's first step
                 if (policy.followsSchedule()) {
                     int[] counts = transferCounts(maskedIn(start, end), stepsPerBlock);
                     for (int count : counts) {
                         if (count > 0) {
-                            denoise(block, end, count, policy);
+                            denoise(block, start, end, count, policy);
                         }
                     }
                 } else {
                     // parallel decoding: every step unmasks at least one position, so this ends
                     while (maskedIn(start, end) > 0) {
-                        denoise(block, end, 1, policy);
+                        denoise(block, start, end, 1, policy);
                     }
                 }
             }
@@ -116,19 +125,21 @@ final class LladaSampler implements Sampler {
         }
 
         /** One step: forward, choose tokens and confidences at the candidates, unmask the best ones. */
-        private void denoise(int block, int end, int scheduled, UnmaskPolicy policy) {
+        private void denoise(int block, int start, int end, int scheduled, UnmaskPolicy policy) {
             cancel.throwIfCancelled(step);
-            float[] logits = forward();
-            int vocab = logits.length / x.length;
-            if (vocab * x.length != logits.length || vocab < 1) {
-                throw new IllegalStateException("model returned " + logits.length + " logits for " + x.length
+            float[] logits = forward(start, end);
+            int rows = rowCount;
+            int vocab = logits.length / rows;
+            if (vocab * rows != logits.length || vocab < 1) {
+                throw new IllegalStateException("model returned " + logits.length + " logits for " + rows
                         + " positions: not a multiple");
             }
-            int[] candidates = candidates(end);
+            // with a cache only rows from firstRow on exist: earlier masked (prompt) positions wait for the refresh
+            int[] candidates = candidates(firstRow, end);
             int[] x0 = new int[candidates.length];
             double[] confidence = new double[candidates.length];
             for (int c = 0; c < candidates.length; c++) {
-                int off = candidates[c] * vocab;
+                int off = (candidates[c] - firstRow) * vocab;
                 x0[c] = settings.temperature() == 0
                         ? SamplingMath.argmax(logits, off, vocab)
                         : SamplingMath.gumbelArgmax(logits, off, vocab, settings.temperature(), random);
@@ -152,10 +163,10 @@ final class LladaSampler implements Sampler {
         }
 
         /** Masked positions before the end of the current block, ascending (earlier prompt masks too). */
-        private int[] candidates(int end) {
+        private int[] candidates(int from, int end) {
             int n = 0;
             int[] found = new int[end];
-            for (int i = 0; i < end; i++) {
+            for (int i = from; i < end; i++) {
                 if (x[i] == maskId) {
                     found[n++] = i;
                 }
@@ -164,7 +175,20 @@ final class LladaSampler implements Sampler {
         }
 
         /** The step's logits, with classifier-free guidance when configured. */
-        private float[] forward() {
+        private float[] forward(int start, int end) {
+            firstRow = 0;
+            rowCount = x.length;
+            if (settings.cacheMode() != CacheMode.NONE) {
+                forwardPasses++;
+                if (cache == null) {
+                    cache = model.startCache(x.clone());
+                    return cache.logits();
+                }
+                int to = settings.cacheMode() == CacheMode.DUAL ? end : x.length;
+                firstRow = start;
+                rowCount = to - start;
+                return cache.logits(x.clone(), start, to);
+            }
             float[] logits = model.logits(x.clone());
             forwardPasses++;
             if (settings.cfgScale() == 0) {

@@ -16,14 +16,22 @@ import java.util.OptionalLong;
  * @param unmaskPolicy how many ranked candidates each step unmasks ({@link UnmaskPolicy#fixed()} is
  *                    the reference schedule)
  * @param seed        seed of the random source (Gumbel noise, random remasking); empty: fresh per call
+ * @param cacheMode   approximate KV caching between the steps of a block ({@link CacheMode#NONE}: exact)
  */
 public record LladaSampling(int steps, int genLength, int blockLength, double temperature, Remasking remasking,
-                            double cfgScale, UnmaskPolicy unmaskPolicy, OptionalLong seed) implements Sampling {
+                            double cfgScale, UnmaskPolicy unmaskPolicy, OptionalLong seed, CacheMode cacheMode)
+        implements Sampling {
 
     /** Default step count (the reference {@code generate()}). */
     public static final int DEFAULT_STEPS = 128;
     /** Default generated length (the reference {@code generate()}). */
     public static final int DEFAULT_GEN_LENGTH = 128;
+
+    /** Settings without a KV cache (the components before {@code cacheMode} existed). */
+    public LladaSampling(int steps, int genLength, int blockLength, double temperature, Remasking remasking,
+                         double cfgScale, UnmaskPolicy unmaskPolicy, OptionalLong seed) {
+        this(steps, genLength, blockLength, temperature, remasking, cfgScale, unmaskPolicy, seed, CacheMode.NONE);
+    }
 
     public LladaSampling {
         if (steps < 1) {
@@ -60,6 +68,14 @@ public record LladaSampling(int steps, int genLength, int blockLength, double te
         if (seed == null) {
             throw new IllegalArgumentException("seed must not be null (use OptionalLong.empty())");
         }
+        if (cacheMode == null) {
+            throw new IllegalArgumentException("cacheMode must not be null (use CacheMode.NONE)");
+        }
+        if (cacheMode != CacheMode.NONE && cfgScale != 0) {
+            // each CFG pass would need its own cache (conditional and prompt-masked sequences differ)
+            throw new IllegalArgumentException("a KV cache (" + cacheMode.name().toLowerCase(java.util.Locale.ROOT)
+                    + ") cannot be combined with classifier-free guidance (cfgScale " + cfgScale + ") yet");
+        }
     }
 
     /** Number of semi-autoregressive blocks. */
@@ -85,7 +101,7 @@ public record LladaSampling(int steps, int genLength, int blockLength, double te
     /** A builder starting from these settings. */
     public Builder toBuilder() {
         Builder b = new Builder().steps(steps).genLength(genLength).blockLength(blockLength).temperature(temperature)
-                .remasking(remasking).cfgScale(cfgScale).unmaskPolicy(unmaskPolicy);
+                .remasking(remasking).cfgScale(cfgScale).unmaskPolicy(unmaskPolicy).cache(cacheMode);
         b.seed = seed;
         return b;
     }
@@ -100,6 +116,7 @@ public record LladaSampling(int steps, int genLength, int blockLength, double te
         private double cfgScale = 0;
         private UnmaskPolicy unmaskPolicy = UnmaskPolicy.fixed();
         private OptionalLong seed = OptionalLong.empty();
+        private CacheMode cacheMode = CacheMode.NONE;
 
         private Builder() {
         }
@@ -162,6 +179,12 @@ public record LladaSampling(int steps, int genLength, int blockLength, double te
             return unmaskPolicy(UnmaskPolicy.factor(factor));
         }
 
+        /** Approximate KV caching between the steps of a block (default {@link CacheMode#NONE}: exact). */
+        public Builder cache(CacheMode cacheMode) {
+            this.cacheMode = cacheMode;
+            return this;
+        }
+
         /** Seed of the random source, so runs repeat. */
         public Builder seed(long seed) {
             this.seed = OptionalLong.of(seed);
@@ -177,7 +200,7 @@ public record LladaSampling(int steps, int genLength, int blockLength, double te
         @Override
         public LladaSampling build() {
             return new LladaSampling(steps, genLength, blockLength == null ? genLength : blockLength, temperature,
-                    remasking, cfgScale, unmaskPolicy, seed);
+                    remasking, cfgScale, unmaskPolicy, seed, cacheMode);
         }
     }
 }

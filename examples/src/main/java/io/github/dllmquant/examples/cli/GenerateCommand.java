@@ -88,6 +88,10 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "LLaDA: factor-based parallel decoding (largest n with (n+1)(1-c_n) < F).")
     Double factor;
 
+    @Option(names = "--cache", paramLabel = "none|prefix|dual",
+            description = "LLaDA: approximate KV cache between the steps of a block (default none: exact).")
+    String cache;
+
     @Option(names = "--alg", paramLabel = "entropy|maskgit_plus|topk_margin|origin",
             converter = AlgorithmConverter.class, description = "Dream: how positions are chosen each step.")
     DreamAlgorithm alg;
@@ -152,7 +156,7 @@ public final class GenerateCommand implements Callable<Integer> {
         boolean llada = model.architecture() == Architecture.LLADA;
         String wrongFamily = llada ? firstGiven("--alg", alg, "--alg-temp", algTemp, "--top-p", topP, "--top-k", topK)
                 : firstGiven("--remasking", remasking, "--block-length", blockLength, "--cfg-scale", cfgScale,
-                        "--threshold", threshold, "--factor", factor);
+                        "--threshold", threshold, "--factor", factor, "--cache", cache);
         if (wrongFamily != null) {
             throw usage(wrongFamily + " does not apply to a " + model.architecture().modelType() + " model ("
                     + (llada ? "it is a Dream" : "it is a LLaDA") + " sampler option)");
@@ -195,6 +199,9 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         if (factor != null) {
             b.factor(factor);
+        }
+        if (cache != null) {
+            b.cache(io.github.dllmquant.runtime.sampling.CacheMode.parse(cache));
         }
         if (seed != null) {
             b.seed(seed);

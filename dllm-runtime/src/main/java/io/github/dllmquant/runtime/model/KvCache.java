@@ -1,0 +1,65 @@
+package io.github.dllmquant.runtime.model;
+
+/**
+ * An approximate key/value cache of one sequence (dllm-runtime.md §6, Fast-dLLM): every layer's keys
+ * (after RoPE, so positions stay absolute) and values of all positions, taken by one full forward in
+ * {@link DiffusionLm#startCache}. {@link #logits(int[], int, int)} then recomputes only some rows, whose
+ * queries attend to the cached K/V of the other positions (stale where those tokens changed since) and
+ * to their own fresh K/V.
+ *
+ * <ul>
+ *   <li>prefix cache: rows {@code [blockStart, L)}: the current block and every later position;</li>
+ *   <li>dual cache: rows {@code [blockStart, blockEnd)}: only the block.</li>
+ * </ul>
+ * The cache itself is never written after it is built (fresh K/V replace the cached rows in a per-call
+ * copy), so one cache may serve concurrent calls; refreshing means starting a new cache. Works with
+ * every {@link io.github.dllmquant.core.linear.Linear} kind: the layers simply see fewer tokens.
+ */
+public final class KvCache implements io.github.dllmquant.runtime.sampling.CachedLogits {
+
+    private final DiffusionLm model;
+    private final int length;
+    private final float[][] keys;   // [layer] (L, kvDim) after RoPE
+    private final float[][] values; // [layer] (L, kvDim)
+    private final float[] logits;   // (L, vocab) of the full pass that built the cache
+
+    KvCache(DiffusionLm model, int length, float[][] keys, float[][] values, float[] logits) {
+        this.model = model;
+        this.length = length;
+        this.keys = keys;
+        this.values = values;
+        this.logits = logits;
+    }
+
+    /** Length of the cached sequence. */
+    public int length() {
+        return length;
+    }
+
+    /** Raw logits {@code [L, vocab]} of the full pass that built this cache (a copy). */
+    @Override
+    public float[] logits() {
+        return logits.clone();
+    }
+
+    /**
+     * Raw logits of rows {@code [from, to)} (Dream: unshifted) for {@code ids}, computing only those rows.
+     *
+     * @param ids the current sequence, of the cached length; only rows {@code [from, to)} are read
+     * @return {@code [to − from, vocab]}, row r for position {@code from + r}
+     * @throws IllegalArgumentException if the length differs from the cache's or the range is empty or
+     *     outside the sequence
+     */
+    @Override
+    public float[] logits(int[] ids, int from, int to) {
+        if (ids == null || ids.length != length) {
+            throw new IllegalArgumentException("the cache holds a sequence of " + length + " tokens, got "
+                    + (ids == null ? "null" : ids.length));
+        }
+        if (from < 0 || to > length || from >= to) {
+            throw new IllegalArgumentException("row range [" + from + ", " + to + ") is empty or outside [0, "
+                    + length + ")");
+        }
+        return model.cachedRows(ids, from, to, keys, values);
+    }
+}
