@@ -26,6 +26,8 @@ public final class Int8Weights {
     private final int[] zeros;
     private final int[] sums;
     private final boolean fullNegativeRange;
+    private final boolean zeroCentred;
+    private final float[] zeroCorrection;
 
     /** Largest group for which an int32 sum of int8×int8 products cannot overflow (2^31 / 2^14). */
     static final int MAX_GROUP_SIZE = 1 << 17;
@@ -66,6 +68,19 @@ public final class Int8Weights {
             }
         }
         this.fullNegativeRange = minus128;
+        // with all centred zeros 0, Σ (w − 0)(a − za) = Σ w·a − za·Σ w: the grouped kernel needs only
+        // Σ_g sw·Σ w per row
+        boolean centred = true;
+        this.zeroCorrection = new float[out];
+        for (int o = 0; o < out; o++) {
+            double c = 0;
+            for (int g = 0; g < groups; g++) {
+                centred &= zeros[o * groups + g] == 0;
+                c += (double) scales[o * groups + g] * sums[o * groups + g];
+            }
+            zeroCorrection[o] = (float) c;
+        }
+        this.zeroCentred = centred;
     }
 
     /** Converts {@code w}; zero points must be integers. */
@@ -115,6 +130,15 @@ public final class Int8Weights {
     /** Whether any centred code equals {@code −128} (only possible at 8 bits). */
     public boolean fullNegativeRange() {
         return fullNegativeRange;
+    }
+
+    /** Whether every centred zero point is 0 (symmetric grids with zero {@code 2^(bits−1)}). */
+    boolean zeroCentred() {
+        return zeroCentred;
+    }
+
+    float[] zeroCorrection() {
+        return zeroCorrection;
     }
 
     byte[] codes() {

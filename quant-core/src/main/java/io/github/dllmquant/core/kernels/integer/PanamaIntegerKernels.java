@@ -136,6 +136,10 @@ final class PanamaIntegerKernels implements IntegerKernels {
         byte[] ac = a.codes();
         // pair-summing needs one operand in [−127, 127]; the dot is symmetric, so either side may supply it
         boolean pairs = !(w.fullNegativeRange() && a.fullNegativeRange());
+        if (groups > 1 && pairs && w.zeroCentred() && groupSize % (2 * Int8GroupedTiles.SL) == 0) {
+            gemmGrouped(w, a, y, rowStart, rowEnd);
+            return;
+        }
         int[] dots = new int[16];
         float[] acc = new float[16];
         // rows outer, tokens inner: a 4-row weight tile stays in L1 while the activations stream from L2
@@ -294,6 +298,53 @@ final class PanamaIntegerKernels implements IntegerKernels {
         for (; o < rowEnd; o++) {
             for (int t = 0; t < tokens; t++) {
                 Int4GroupedTiles.dot1x1(ac, t * k, k, wp, o * rowBytes, rowBytes, o, ws, wz, groups, groupSize, flush, sums);
+                y[t * out + o] = sa[t] * (sums[0] - za[t] * corr[o]);
+            }
+        }
+    }
+
+    /**
+     * The grouped int8 GEMM for zero-centred weights: float lane accumulation across groups (see
+     * {@link Int8GroupedTiles}), then {@code y = sa·(Σ − za·Σ_g sw·Σ w)}. Agrees with the scalar spec to
+     * float rounding only.
+     */
+    private static void gemmGrouped(Int8Weights w, QuantizedActivations a, float[] y, int rowStart, int rowEnd) {
+        int k = w.in();
+        int out = w.out();
+        int groupSize = w.groupSize();
+        int groups = w.groups();
+        int tokens = a.tokens();
+        byte[] wc = w.codes();
+        byte[] ac = a.codes();
+        float[] ws = w.scales();
+        float[] corr = w.zeroCorrection();
+        float[] sa = a.scales();
+        int[] za = a.zeros();
+        float[] sums = new float[16];
+        int o = rowStart;
+        for (; o + 4 <= rowEnd; o += 4) {
+            int t = 0;
+            for (; t + 4 <= tokens; t += 4) {
+                for (int half = 0; half < 4; half += 2) {
+                    int o0 = o + half;
+                    Int8GroupedTiles.dot4x2(ac, t * k, k, wc, o0 * k, k, o0, ws, groups, groupSize, sums);
+                    for (int i = 0; i < 4; i++) {
+                        for (int j = 0; j < 2; j++) {
+                            y[(t + i) * out + o0 + j] = sa[t + i] * (sums[i * 4 + j] - za[t + i] * corr[o0 + j]);
+                        }
+                    }
+                }
+            }
+            for (; t < tokens; t++) {
+                Int8GroupedTiles.dot1x4(ac, t * k, k, wc, o * k, k, o, ws, groups, groupSize, sums);
+                for (int j = 0; j < 4; j++) {
+                    y[t * out + o + j] = sa[t] * (sums[j] - za[t] * corr[o + j]);
+                }
+            }
+        }
+        for (; o < rowEnd; o++) {
+            for (int t = 0; t < tokens; t++) {
+                Int8GroupedTiles.dot1x1(ac, t * k, k, wc, o * k, k, o, ws, groups, groupSize, sums);
                 y[t * out + o] = sa[t] * (sums[0] - za[t] * corr[o]);
             }
         }

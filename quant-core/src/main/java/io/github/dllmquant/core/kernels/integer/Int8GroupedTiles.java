@@ -1,0 +1,169 @@
+package io.github.dllmquant.core.kernels.integer;
+
+import io.github.dllmquant.core.kernels.VectorWidth;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Micro-kernels of the grouped int8 GEMM for weights whose centred zero points are all 0 (symmetric
+ * 8-bit grids): {@code Σ_g sw[o][g] · Σ_{i in g} w·a} over whole rows, in float lanes. Each group's int32
+ * lane sums (exact, int16 pair sums as in {@link Int8Tiles}) are converted I2F and multiply-added with
+ * the group scale; one reduction per tile instead of one per (token, row, group). Needs pair-summable
+ * operands and a group size that is a multiple of two steps ({@code 2·SL}). Float summation order differs
+ * from the scalar specification.
+ */
+final class Int8GroupedTiles {
+
+    private static final VectorSpecies<Short> S = VectorWidth.SHORT;
+    private static final VectorSpecies<Integer> I = VectorWidth.INT;
+    private static final VectorSpecies<Float> F = VectorWidth.FLOAT;
+    private static final VectorSpecies<Byte> B_HALF = PanamaIntegerKernels.B_HALF;
+    /** Bytes per step. */
+    static final int SL = S.length();
+
+    private Int8GroupedTiles() {
+    }
+
+    /** {@code sums[i·4 + j]} for four tokens (stride {@code aStride}) and weight rows {@code o0, o0 + 1} (stride {@code wStride}), whole rows. */
+    static void dot4x2(byte[] a, int aOff, int aStride, byte[] w, int wOff, int wStride, int o0,
+                       float[] scales, int groups, int groupSize, float[] sums) {
+        FloatVector f00 = FloatVector.zero(F);
+        FloatVector f01 = FloatVector.zero(F);
+        FloatVector f10 = FloatVector.zero(F);
+        FloatVector f11 = FloatVector.zero(F);
+        FloatVector f20 = FloatVector.zero(F);
+        FloatVector f21 = FloatVector.zero(F);
+        FloatVector f30 = FloatVector.zero(F);
+        FloatVector f31 = FloatVector.zero(F);
+        for (int g = 0; g < groups; g++) {
+            IntVector c00 = IntVector.zero(I);
+            IntVector c01 = IntVector.zero(I);
+            IntVector c10 = IntVector.zero(I);
+            IntVector c11 = IntVector.zero(I);
+            IntVector c20 = IntVector.zero(I);
+            IntVector c21 = IntVector.zero(I);
+            IntVector c30 = IntVector.zero(I);
+            IntVector c31 = IntVector.zero(I);
+            for (int l = g * groupSize; l < (g + 1) * groupSize; l += 2 * SL) {
+                ShortVector a0 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 0 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector b0 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 0 * aStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector a1 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 1 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector b1 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 1 * aStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector a2 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 2 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector b2 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 2 * aStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector a3 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 3 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector b3 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 3 * aStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector w0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector v0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector p00 = a0.mul(w0).add(b0.mul(v0));
+                c00 = c00.add((IntVector) p00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p00.convertShape(VectorOperators.S2I, I, 1));
+                ShortVector p10 = a1.mul(w0).add(b1.mul(v0));
+                c10 = c10.add((IntVector) p10.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p10.convertShape(VectorOperators.S2I, I, 1));
+                ShortVector p20 = a2.mul(w0).add(b2.mul(v0));
+                c20 = c20.add((IntVector) p20.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p20.convertShape(VectorOperators.S2I, I, 1));
+                ShortVector p30 = a3.mul(w0).add(b3.mul(v0));
+                c30 = c30.add((IntVector) p30.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p30.convertShape(VectorOperators.S2I, I, 1));
+                ShortVector w1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector v1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector p01 = a0.mul(w1).add(b0.mul(v1));
+                c01 = c01.add((IntVector) p01.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p01.convertShape(VectorOperators.S2I, I, 1));
+                ShortVector p11 = a1.mul(w1).add(b1.mul(v1));
+                c11 = c11.add((IntVector) p11.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p11.convertShape(VectorOperators.S2I, I, 1));
+                ShortVector p21 = a2.mul(w1).add(b2.mul(v1));
+                c21 = c21.add((IntVector) p21.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p21.convertShape(VectorOperators.S2I, I, 1));
+                ShortVector p31 = a3.mul(w1).add(b3.mul(v1));
+                c31 = c31.add((IntVector) p31.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p31.convertShape(VectorOperators.S2I, I, 1));
+            }
+            FloatVector s0 = FloatVector.broadcast(F, scales[(o0 + 0) * groups + g]);
+            FloatVector s1 = FloatVector.broadcast(F, scales[(o0 + 1) * groups + g]);
+            f00 = ((FloatVector) c00.convert(VectorOperators.I2F, 0)).fma(s0, f00);
+            f01 = ((FloatVector) c01.convert(VectorOperators.I2F, 0)).fma(s1, f01);
+            f10 = ((FloatVector) c10.convert(VectorOperators.I2F, 0)).fma(s0, f10);
+            f11 = ((FloatVector) c11.convert(VectorOperators.I2F, 0)).fma(s1, f11);
+            f20 = ((FloatVector) c20.convert(VectorOperators.I2F, 0)).fma(s0, f20);
+            f21 = ((FloatVector) c21.convert(VectorOperators.I2F, 0)).fma(s1, f21);
+            f30 = ((FloatVector) c30.convert(VectorOperators.I2F, 0)).fma(s0, f30);
+            f31 = ((FloatVector) c31.convert(VectorOperators.I2F, 0)).fma(s1, f31);
+        }
+        sums[0] = f00.reduceLanes(VectorOperators.ADD);
+        sums[1] = f01.reduceLanes(VectorOperators.ADD);
+        sums[4] = f10.reduceLanes(VectorOperators.ADD);
+        sums[5] = f11.reduceLanes(VectorOperators.ADD);
+        sums[8] = f20.reduceLanes(VectorOperators.ADD);
+        sums[9] = f21.reduceLanes(VectorOperators.ADD);
+        sums[12] = f30.reduceLanes(VectorOperators.ADD);
+        sums[13] = f31.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** {@code sums[j]} for one token and the four weight rows from {@code o0}. */
+    static void dot1x4(byte[] a, int aOff, int aStride, byte[] w, int wOff, int wStride, int o0,
+                       float[] scales, int groups, int groupSize, float[] sums) {
+        FloatVector f00 = FloatVector.zero(F);
+        FloatVector f01 = FloatVector.zero(F);
+        FloatVector f02 = FloatVector.zero(F);
+        FloatVector f03 = FloatVector.zero(F);
+        for (int g = 0; g < groups; g++) {
+            IntVector c00 = IntVector.zero(I);
+            IntVector c01 = IntVector.zero(I);
+            IntVector c02 = IntVector.zero(I);
+            IntVector c03 = IntVector.zero(I);
+            for (int l = g * groupSize; l < (g + 1) * groupSize; l += 2 * SL) {
+                ShortVector a0 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 0 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector b0 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 0 * aStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector w0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector v0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector p00 = a0.mul(w0).add(b0.mul(v0));
+                c00 = c00.add((IntVector) p00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p00.convertShape(VectorOperators.S2I, I, 1));
+                ShortVector w1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector v1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector p01 = a0.mul(w1).add(b0.mul(v1));
+                c01 = c01.add((IntVector) p01.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p01.convertShape(VectorOperators.S2I, I, 1));
+                ShortVector w2 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 2 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector v2 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 2 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector p02 = a0.mul(w2).add(b0.mul(v2));
+                c02 = c02.add((IntVector) p02.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p02.convertShape(VectorOperators.S2I, I, 1));
+                ShortVector w3 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 3 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector v3 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 3 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector p03 = a0.mul(w3).add(b0.mul(v3));
+                c03 = c03.add((IntVector) p03.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p03.convertShape(VectorOperators.S2I, I, 1));
+            }
+            FloatVector s0 = FloatVector.broadcast(F, scales[(o0 + 0) * groups + g]);
+            FloatVector s1 = FloatVector.broadcast(F, scales[(o0 + 1) * groups + g]);
+            FloatVector s2 = FloatVector.broadcast(F, scales[(o0 + 2) * groups + g]);
+            FloatVector s3 = FloatVector.broadcast(F, scales[(o0 + 3) * groups + g]);
+            f00 = ((FloatVector) c00.convert(VectorOperators.I2F, 0)).fma(s0, f00);
+            f01 = ((FloatVector) c01.convert(VectorOperators.I2F, 0)).fma(s1, f01);
+            f02 = ((FloatVector) c02.convert(VectorOperators.I2F, 0)).fma(s2, f02);
+            f03 = ((FloatVector) c03.convert(VectorOperators.I2F, 0)).fma(s3, f03);
+        }
+        sums[0] = f00.reduceLanes(VectorOperators.ADD);
+        sums[1] = f01.reduceLanes(VectorOperators.ADD);
+        sums[2] = f02.reduceLanes(VectorOperators.ADD);
+        sums[3] = f03.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** {@code sums[0]} for one token and weight row {@code o0}. */
+    static void dot1x1(byte[] a, int aOff, int aStride, byte[] w, int wOff, int wStride, int o0,
+                       float[] scales, int groups, int groupSize, float[] sums) {
+        FloatVector f00 = FloatVector.zero(F);
+        for (int g = 0; g < groups; g++) {
+            IntVector c00 = IntVector.zero(I);
+            for (int l = g * groupSize; l < (g + 1) * groupSize; l += 2 * SL) {
+                ShortVector a0 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 0 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector b0 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 0 * aStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector w0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector v0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
+                ShortVector p00 = a0.mul(w0).add(b0.mul(v0));
+                c00 = c00.add((IntVector) p00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p00.convertShape(VectorOperators.S2I, I, 1));
+            }
+            FloatVector s0 = FloatVector.broadcast(F, scales[(o0 + 0) * groups + g]);
+            f00 = ((FloatVector) c00.convert(VectorOperators.I2F, 0)).fma(s0, f00);
+        }
+        sums[0] = f00.reduceLanes(VectorOperators.ADD);
+    }
+
+}
