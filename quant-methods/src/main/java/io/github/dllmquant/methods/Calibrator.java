@@ -39,8 +39,12 @@ public final class Calibrator {
     /**
      * Quantizes {@code model} in place with a recipe and a calibration set.
      *
+     * @param model       the model, quantized in place
+     * @param recipe      method, scheme and knobs
+     * @param calibration the calibration source and masking (the model's mask token is used)
      * @param tokenizer   text → ids without BOS (the runtime's tokenizer); may be null for token-id sources
-     * @param maskTokenId the model's mask token (for masked calibration)
+     * @param progress    "block i of n: stage" updates
+     * @return what was done, per block and layer
      */
     public static QuantizationReport quantize(QuantizableModel model, Recipe recipe, Calibration calibration,
                                               Function<String, int[]> tokenizer, ProgressListener progress) {
