@@ -18,7 +18,6 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -62,11 +61,7 @@ public final class OutliersCommand implements Callable<Integer> {
         Path folder = model.resolve();
         Tokenizer tokenizer = Tokenizers.load(folder);
         int[] tokens = tokenizer.encode(Files.readString(corpus != null ? corpus : Bundled.corpus()));
-        int start = (int) Math.floor(tokens.length * (1 - Evaluator.HELD_OUT));
-        List<int[]> inputs = new ArrayList<>();
-        for (int w = 0; w < windows && start + (w + 1) * Evaluator.WINDOW <= tokens.length; w++) {
-            inputs.add(Arrays.copyOfRange(tokens, start + w * Evaluator.WINDOW, start + (w + 1) * Evaluator.WINDOW));
-        }
+        List<int[]> inputs = Evaluator.heldOutWindows(tokens, windows);
         List<RatioReport> reports;
         try (DiffusionLm lm = DiffusionLm.load(folder); ConsoleProgressBar bar = ConsoleProgressBar.onStderr()) {
             reports = OutlierAnalysis.run(lm, inputs, EvalSettings.RATIOS, EvalSettings.full().seed(), bar);
@@ -90,10 +85,7 @@ public final class OutliersCommand implements Callable<Integer> {
             md.append("\n\n");
         }
         Files.createDirectories(out);
-        Path tmp = Files.createTempFile(out.toAbsolutePath(), "outliers.md", ".tmp");
-        Files.writeString(tmp, md);
-        Files.move(tmp, out.resolve("outliers.md"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        StudyReport.writeAtomically(out.resolve("outliers.md"), md.toString());
         StudyReport.outlierCharts(reports, out);
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.print(md);

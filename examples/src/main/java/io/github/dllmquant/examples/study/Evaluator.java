@@ -12,7 +12,9 @@ import io.github.dllmquant.runtime.sampling.SamplerOutput;
 import io.github.dllmquant.runtime.sampling.Sampling;
 import io.github.dllmquant.runtime.tokenizer.Tokenizer;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 
 /**
@@ -47,6 +49,19 @@ public final class Evaluator {
         }
         this.heldOutTokens = Arrays.copyOf(heldOut, windows * WINDOW);
         this.settings = settings;
+    }
+
+    /**
+     * The first {@code max} consecutive windows of {@link #WINDOW} tokens of the held-out last
+     * {@link #HELD_OUT} of {@code corpusTokens} (fewer when the held-out part is shorter).
+     */
+    public static List<int[]> heldOutWindows(int[] corpusTokens, int max) {
+        int[] heldOut = MaskedNll.heldOut(corpusTokens, HELD_OUT);
+        List<int[]> windows = new ArrayList<>();
+        for (int w = 0; w < max && (w + 1) * WINDOW <= heldOut.length; w++) {
+            windows.add(Arrays.copyOfRange(heldOut, w * WINDOW, (w + 1) * WINDOW));
+        }
+        return windows;
     }
 
     /** Held-out NLL windows scored per ratio. */

@@ -95,7 +95,8 @@ public final class StudyReport {
                 down.group(), mid.maskRatio()), "channel", "max |x|", names, values, dir.resolve("outliers-channels.png"));
     }
 
-    private static void writeAtomically(Path file, String text) throws IOException {
+    /** Writes {@code text} to a temporary file beside {@code file}, then renames it over {@code file}. */
+    public static void writeAtomically(Path file, String text) throws IOException {
         Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
         try {
             Files.writeString(tmp, text, StandardCharsets.UTF_8);

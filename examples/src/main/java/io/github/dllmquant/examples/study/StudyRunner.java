@@ -81,7 +81,7 @@ public final class StudyRunner {
         long total = (grid.size() + 1) * UNITS;
         List<RatioReport> outliers;
         try (DiffusionLm fp = DiffusionLm.load(model)) {
-            outliers = OutlierAnalysis.run(fp, heldOutWindows(corpusTokens), settings.maskRatios(), settings.seed(),
+            outliers = OutlierAnalysis.run(fp, Evaluator.heldOutWindows(corpusTokens, OUTLIER_WINDOWS), settings.maskRatios(), settings.seed(),
                     p -> progress.onProgress(new Progress("outliers: " + p.stage(), p.done() * UNITS / p.total(), total)));
         }
         List<StudyCell> cells = new ArrayList<>();
@@ -122,15 +122,5 @@ public final class StudyRunner {
             return new StudyCell(spec.method(), spec.scheme(), spec.calibrationLabel(), nll, m.accuracy(), c.accuracy(),
                     lm.parameterBytes(), quantSeconds, tokensPerSecond);
         }
-    }
-
-    private static List<int[]> heldOutWindows(int[] corpusTokens) {
-        int[] heldOut = Arrays.copyOfRange(corpusTokens,
-                (int) Math.floor(corpusTokens.length * (1 - Evaluator.HELD_OUT)), corpusTokens.length);
-        List<int[]> windows = new ArrayList<>();
-        for (int w = 0; w < OUTLIER_WINDOWS && (w + 1) * Evaluator.WINDOW <= heldOut.length; w++) {
-            windows.add(Arrays.copyOfRange(heldOut, w * Evaluator.WINDOW, (w + 1) * Evaluator.WINDOW));
-        }
-        return windows;
     }
 }
