@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Vector API twin of {@link ScalarElementwiseKernels}, over the species of {@link VectorWidth}.
- * Every body: whole-vector loop, {@code reduceLanes}, scalar tail (no masked loads in loops).
+ * Every body: whole-vector loop, a {@link VectorMath} lane sum, scalar tail (no masked loads in loops).
  * Reductions use several accumulators so they are not bound by FMA latency.
  */
 public final class PanamaElementwiseKernels implements ElementwiseKernels {
@@ -64,7 +64,7 @@ public final class PanamaElementwiseKernels implements ElementwiseKernels {
             FloatVector a = FloatVector.fromArray(F, x, off + i);
             acc0 = a.fma(a, acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sum(acc0.add(acc1));
         for (; i < n; i++) {
             sum += x[off + i] * x[off + i];
         }
@@ -89,11 +89,11 @@ public final class PanamaElementwiseKernels implements ElementwiseKernels {
         // exp(x - max), stored back, summed
         FloatVector vsum = FloatVector.zero(F);
         for (i = 0; i < bound; i += L) {
-            FloatVector e = FloatVector.fromArray(F, x, off + i).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, x, off + i).sub(max));
             e.intoArray(x, off + i);
             vsum = vsum.add(e);
         }
-        float sum = vsum.reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sum(vsum);
         for (; i < n; i++) {
             float e = (float) Math.exp(x[off + i] - max);
             x[off + i] = e;
@@ -108,7 +108,7 @@ public final class PanamaElementwiseKernels implements ElementwiseKernels {
         int i = 0;
         for (; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(F, a, aOff + i);
-            FloatVector silu = v.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector silu = v.div(VectorMath.exp(v.neg()).add(1f));
             silu.mul(FloatVector.fromArray(F, b, bOff + i)).intoArray(out, outOff + i);
         }
         for (; i < n; i++) {
@@ -159,7 +159,7 @@ public final class PanamaElementwiseKernels implements ElementwiseKernels {
         for (; i < bound; i += L) {
             acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
         }
-        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sum(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
             sum += a[aOff + i] * b[bOff + i];
         }

@@ -297,7 +297,7 @@ public final class PanamaGemmKernels implements GemmKernels {
         for (; i + L <= k; i += L) {
             acc0 = bf16Vector(w, wOff + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
         }
-        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sum(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < k; i++) {
             short bits = w.get(Bf16Weights.BF16, wOff + 2L * i);
             sum += x[xOff + i] * Float.intBitsToFloat((bits & 0xFFFF) << 16);

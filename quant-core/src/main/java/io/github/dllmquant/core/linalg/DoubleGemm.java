@@ -1,5 +1,6 @@
 package io.github.dllmquant.core.linalg;
 
+import io.github.dllmquant.core.kernels.VectorMath;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -129,10 +130,10 @@ public final class DoubleGemm {
                     s30 = x3.fma(y0, s30);
                     s31 = x3.fma(y1, s31);
                 }
-                double d00 = s00.reduceLanes(VectorOperators.ADD), d01 = s01.reduceLanes(VectorOperators.ADD);
-                double d10 = s10.reduceLanes(VectorOperators.ADD), d11 = s11.reduceLanes(VectorOperators.ADD);
-                double d20 = s20.reduceLanes(VectorOperators.ADD), d21 = s21.reduceLanes(VectorOperators.ADD);
-                double d30 = s30.reduceLanes(VectorOperators.ADD), d31 = s31.reduceLanes(VectorOperators.ADD);
+                double d00 = VectorMath.sum(s00), d01 = VectorMath.sum(s01);
+                double d10 = VectorMath.sum(s10), d11 = VectorMath.sum(s11);
+                double d20 = VectorMath.sum(s20), d21 = VectorMath.sum(s21);
+                double d30 = VectorMath.sum(s30), d31 = VectorMath.sum(s31);
                 for (; k < depth; k++) {
                     double y0 = bd[b0 + k];
                     double y1 = bd[b1 + k];
@@ -185,7 +186,7 @@ public final class DoubleGemm {
         for (; k < vecEnd; k += SPECIES.length()) {
             acc = DoubleVector.fromArray(SPECIES, x, xOff + k).fma(DoubleVector.fromArray(SPECIES, y, yOff + k), acc);
         }
-        double s = acc.reduceLanes(VectorOperators.ADD);
+        double s = VectorMath.sum(acc);
         for (; k < length; k++) {
             s += x[xOff + k] * y[yOff + k];
         }

@@ -1,5 +1,6 @@
 package io.github.dllmquant.core.linalg;
 
+import io.github.dllmquant.core.kernels.VectorMath;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -130,10 +131,10 @@ public final class FloatGemm {
                     s30 = x3.fma(y0, s30);
                     s31 = x3.fma(y1, s31);
                 }
-                float d00 = s00.reduceLanes(VectorOperators.ADD), d01 = s01.reduceLanes(VectorOperators.ADD);
-                float d10 = s10.reduceLanes(VectorOperators.ADD), d11 = s11.reduceLanes(VectorOperators.ADD);
-                float d20 = s20.reduceLanes(VectorOperators.ADD), d21 = s21.reduceLanes(VectorOperators.ADD);
-                float d30 = s30.reduceLanes(VectorOperators.ADD), d31 = s31.reduceLanes(VectorOperators.ADD);
+                float d00 = VectorMath.sum(s00), d01 = VectorMath.sum(s01);
+                float d10 = VectorMath.sum(s10), d11 = VectorMath.sum(s11);
+                float d20 = VectorMath.sum(s20), d21 = VectorMath.sum(s21);
+                float d30 = VectorMath.sum(s30), d31 = VectorMath.sum(s31);
                 for (; k < depth; k++) {
                     float y0 = bd[b0 + k];
                     float y1 = bd[b1 + k];
@@ -186,7 +187,7 @@ public final class FloatGemm {
         for (; k < vecEnd; k += SPECIES.length()) {
             acc = FloatVector.fromArray(SPECIES, x, xOff + k).fma(FloatVector.fromArray(SPECIES, y, yOff + k), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = VectorMath.sum(acc);
         for (; k < length; k++) {
             s += x[xOff + k] * y[yOff + k];
         }

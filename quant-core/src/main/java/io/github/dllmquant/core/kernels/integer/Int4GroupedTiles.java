@@ -1,5 +1,6 @@
 package io.github.dllmquant.core.kernels.integer;
 
+import io.github.dllmquant.core.kernels.VectorMath;
 import io.github.dllmquant.core.kernels.VectorWidth;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -102,14 +103,14 @@ final class Int4GroupedTiles {
                 f31 = ((FloatVector) h31.convertShape(VectorOperators.S2F, F, 1)).fma(s1, f31);
             }
         }
-        sums[0] = f00.reduceLanes(VectorOperators.ADD);
-        sums[1] = f01.reduceLanes(VectorOperators.ADD);
-        sums[4] = f10.reduceLanes(VectorOperators.ADD);
-        sums[5] = f11.reduceLanes(VectorOperators.ADD);
-        sums[8] = f20.reduceLanes(VectorOperators.ADD);
-        sums[9] = f21.reduceLanes(VectorOperators.ADD);
-        sums[12] = f30.reduceLanes(VectorOperators.ADD);
-        sums[13] = f31.reduceLanes(VectorOperators.ADD);
+        sums[0] = VectorMath.sum(f00);
+        sums[1] = VectorMath.sum(f01);
+        sums[4] = VectorMath.sum(f10);
+        sums[5] = VectorMath.sum(f11);
+        sums[8] = VectorMath.sum(f20);
+        sums[9] = VectorMath.sum(f21);
+        sums[12] = VectorMath.sum(f30);
+        sums[13] = VectorMath.sum(f31);
     }
 
     /** {@code sums[j]} for one token and the four weight rows from {@code o0}. */
@@ -167,10 +168,10 @@ final class Int4GroupedTiles {
                 f03 = ((FloatVector) h03.convertShape(VectorOperators.S2F, F, 1)).fma(s3, f03);
             }
         }
-        sums[0] = f00.reduceLanes(VectorOperators.ADD);
-        sums[1] = f01.reduceLanes(VectorOperators.ADD);
-        sums[2] = f02.reduceLanes(VectorOperators.ADD);
-        sums[3] = f03.reduceLanes(VectorOperators.ADD);
+        sums[0] = VectorMath.sum(f00);
+        sums[1] = VectorMath.sum(f01);
+        sums[2] = VectorMath.sum(f02);
+        sums[3] = VectorMath.sum(f03);
     }
 
     /** {@code sums[0]} for one token and weight row {@code o0}. */
@@ -198,7 +199,7 @@ final class Int4GroupedTiles {
                 f00 = ((FloatVector) h00.convertShape(VectorOperators.S2F, F, 1)).fma(s0, f00);
             }
         }
-        sums[0] = f00.reduceLanes(VectorOperators.ADD);
+        sums[0] = VectorMath.sum(f00);
     }
 
 }
