@@ -45,6 +45,11 @@ public final class StudyCommand implements Callable<Integer> {
             description = "Folder with math.jsonl and code.jsonl (default: the model's tasks/, else the bundled ones).")
     Path tasks;
 
+    @Option(names = "--instruct-model", paramLabel = "DIR",
+            description = "The instruct twin of --model (e.g. LLaDA-8B-Instruct beside LLaDA-8B-Base): the grid runs on "
+                    + "it too and finding F7 (instruct models are more robust) is tested instead of 'not testable'.")
+    Path instructModel;
+
     @Option(names = "--calibration-samples", paramLabel = "N", defaultValue = "128",
             description = "Calibration windows of 128 tokens per cell (default: ${DEFAULT-VALUE}).")
     int calibrationSamples;
@@ -63,6 +68,9 @@ public final class StudyCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("missing file " + required);
             }
         }
+        if (instructModel != null && !Files.isRegularFile(instructModel.resolve("config.json"))) {
+            throw new IllegalArgumentException("--instruct-model " + instructModel + " is not a model folder (no config.json)");
+        }
         if (calibrationSamples < 1) {
             throw new IllegalArgumentException("--calibration-samples must be at least 1, got " + calibrationSamples);
         }
@@ -73,7 +81,7 @@ public final class StudyCommand implements Callable<Integer> {
         StudyRunner.Result result;
         try (ConsoleProgressBar bar = ConsoleProgressBar.onStderr()) {
             result = new StudyRunner(folder, corpusFile, taskDir, settings, quick ? 32 : calibrationSamples)
-                    .run(grid, bar);
+                    .run(grid, instructModel, bar);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         String markdown = StudyReport.markdown(folder.getFileName().toString(), settings, result, seconds);

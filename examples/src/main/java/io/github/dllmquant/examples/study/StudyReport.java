@@ -34,6 +34,10 @@ public final class StudyReport {
                 Evaluator.WINDOW, java.util.Arrays.toString(settings.maskRatios()), result.cells().getFirst().math().total(),
                 result.cells().getFirst().code().total(), settings.genLength(), seconds));
         md.append(StudyTable.markdown(result.cells(), settings.maskRatios())).append('\n');
+        if (!result.instructCells().isEmpty()) {
+            md.append("## Instruct twin (finding F7)\n\n")
+                    .append(StudyTable.markdown(result.instructCells(), settings.maskRatios())).append('\n');
+        }
         md.append("## Findings of the paper on this model\n\n").append(StudyTable.findings(result.findings())).append('\n');
         md.append("## Activation outliers (FP model)\n\n").append(outlierSummary(result.outliers()));
         return md.toString();

@@ -56,21 +56,60 @@ public final class StudyRunner {
     /**
      * The study's outcome.
      *
-     * @param cells    measured cells, fp first
-     * @param outliers the fp model's outlier report per mask ratio
-     * @param findings the verdicts
+     * @param cells         measured cells, fp first
+     * @param outliers      the fp model's outlier report per mask ratio
+     * @param findings      the verdicts
+     * @param instructCells the same grid on the instruct twin (F7), or an empty list
      */
-    public record Result(List<StudyCell> cells, List<RatioReport> outliers, List<Finding> findings) {
+    public record Result(List<StudyCell> cells, List<RatioReport> outliers, List<Finding> findings,
+                         List<StudyCell> instructCells) {
+
+        /** A result without an instruct twin. */
+        public Result(List<StudyCell> cells, List<RatioReport> outliers, List<Finding> findings) {
+            this(cells, outliers, findings, List.of());
+        }
     }
 
     /** Runs every cell of {@code grid} (fp must be first). */
     public Result run(List<CellSpec> grid, ProgressListener progress) throws IOException {
+        return run(grid, null, progress);
+    }
+
+    /**
+     * Runs every cell of {@code grid} (fp must be first) on the model and, when {@code instructTwin} is not
+     * null, on that folder too (the instruct model of the same family, evaluated with its own tokenizer on
+     * the same corpus and tasks), so that finding F7 can be tested.
+     */
+    public Result run(List<CellSpec> grid, Path instructTwin, ProgressListener progress) throws IOException {
         if (grid.isEmpty() || !grid.getFirst().equals(CellSpec.FP)) {
             throw new IllegalArgumentException("the grid must start with the fp cell");
         }
+        long total = (grid.size() * (instructTwin == null ? 1 : 2) + 1) * UNITS;
         Tokenizer tokenizer = Tokenizers.load(model);
-        String text = Files.readString(corpus);
-        int[] corpusTokens = tokenizer.encode(text);
+        int[] corpusTokens = tokenizer.encode(Files.readString(corpus));
+        List<RatioReport> outliers;
+        try (DiffusionLm fp = DiffusionLm.load(model)) {
+            outliers = OutlierAnalysis.run(fp, Evaluator.heldOutWindows(corpusTokens, OUTLIER_WINDOWS), settings.maskRatios(), settings.seed(),
+                    p -> progress.onProgress(new Progress("outliers: " + p.stage(), p.done() * UNITS / p.total(), total)));
+        }
+        List<StudyCell> cells = measure(grid, tokenizer, corpusTokens, "", UNITS, total, progress);
+        List<StudyCell> instructCells = List.of();
+        if (instructTwin != null) {
+            Tokenizer twinTokenizer = Tokenizers.load(instructTwin);
+            instructCells = new StudyRunner(instructTwin, corpus, tasks, settings, calibrationSamples)
+                    .measure(grid, twinTokenizer, twinTokenizer.encode(Files.readString(corpus)), "instruct ",
+                            (grid.size() + 1) * UNITS, total, progress);
+        }
+        progress.onProgress(new Progress("study done", total, total));
+        return new Result(cells, outliers, Verdicts.compute(cells, outliers, instructCells), instructCells);
+    }
+
+    /**
+     * Measures every cell of {@code grid} on this runner's model, whose tokenizer turned the corpus into
+     * {@code corpusTokens}; progress counts from {@code start} units of {@code total}.
+     */
+    private List<StudyCell> measure(List<CellSpec> grid, Tokenizer tokenizer, int[] corpusTokens, String prefix,
+                                    long start, long total, ProgressListener progress) throws IOException {
         Evaluator evaluator = new Evaluator(tokenizer, corpusTokens, settings);
         TaskSet math = TaskSet.read("math", tasks.resolve("math.jsonl")).first(settings.examples());
         TaskSet code = TaskSet.read("code", tasks.resolve("code.jsonl")).first(settings.examples());
@@ -78,24 +117,17 @@ public final class StudyRunner {
                         (int) Math.floor(corpusTokens.length * (1 - Evaluator.HELD_OUT))))
                 .samples(calibrationSamples).sequenceLength(Evaluator.WINDOW);
 
-        long total = (grid.size() + 1) * UNITS;
-        List<RatioReport> outliers;
-        try (DiffusionLm fp = DiffusionLm.load(model)) {
-            outliers = OutlierAnalysis.run(fp, Evaluator.heldOutWindows(corpusTokens, OUTLIER_WINDOWS), settings.maskRatios(), settings.seed(),
-                    p -> progress.onProgress(new Progress("outliers: " + p.stage(), p.done() * UNITS / p.total(), total)));
-        }
         List<StudyCell> cells = new ArrayList<>();
         for (int i = 0; i < grid.size(); i++) {
             CellSpec spec = grid.get(i);
-            long base = (i + 1) * UNITS;
-            String label = String.format("cell %d/%d %s %s", i + 1, grid.size(), spec.method(), spec.scheme());
+            long base = start + i * UNITS;
+            String label = String.format("%scell %d/%d %s %s", prefix, i + 1, grid.size(), spec.method(), spec.scheme());
             cells.add(runCell(spec, evaluator, math, code, calibration, tokenizer, label,
                     (stage, fraction) -> progress.onProgress(new Progress(label + ": " + stage,
                             base + Math.min(UNITS - 1, (long) (fraction * UNITS)), total))));
             LOG.info("{}: {}", label, cells.getLast().label());
         }
-        progress.onProgress(new Progress("study done", total, total));
-        return new Result(cells, outliers, Verdicts.compute(cells, outliers, List.of()));
+        return cells;
     }
 
     /** Reports a stage and the fraction of the cell done. */

@@ -51,4 +51,21 @@ class StudyRunnerTest {
             assertThat(dir.resolve(png)).isNotEmptyFile();
         }
     }
+
+    @Test
+    void anInstructTwinMakesF7Testable(@TempDir Path dir) throws Exception {
+        EvalSettings settings = new EvalSettings(EvalSettings.RATIOS, 2, 6, 8, 7);
+        List<CellSpec> grid = List.of(CellSpec.FP, new CellSpec("rtn", "w3a16", Calibration.Masking.NONE));
+        // the model as its own twin: the twin never degrades less, so F7 does not hold, 0 of 1 cells
+        StudyRunner.Result result = new StudyRunner(MODEL, CORPUS, MODEL.resolve("tasks"), settings, 4)
+                .run(grid, MODEL, ProgressListener.NONE);
+
+        assertThat(result.instructCells()).extracting(StudyCell::label).containsExactly("fp", "rtn w3a16 (none)");
+        assertThat(result.instructCells().get(1).nll()).containsExactly(result.cells().get(1).nll());
+        Finding f7 = result.findings().get(6);
+        assertThat(f7.id()).isEqualTo("F7");
+        assertThat(f7.verdict()).isEqualTo(Finding.Verdict.DOES_NOT_HOLD);
+        assertThat(f7.evidence()).isEqualTo("instruct degrades less in 0 of 1 cells");
+        assertThat(StudyReport.markdown("tiny-llada", settings, result, 1.0)).contains("## Instruct twin (finding F7)");
+    }
 }
