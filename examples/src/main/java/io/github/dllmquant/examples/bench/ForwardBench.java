@@ -11,10 +11,7 @@ import io.github.dllmquant.runtime.model.DiffusionLm;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
@@ -228,21 +225,6 @@ public final class ForwardBench {
 
     /** Replaces this benchmark's section of {@code file} (or appends one): temporary file, then atomic rename. */
     static void writeSection(Path file, String section) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        String old = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "# Benchmark results\n\n";
-        String block = BEGIN + "\n" + section + END;
-        int b = old.indexOf(BEGIN);
-        int e = old.indexOf(END);
-        String updated = b >= 0 && e > b
-                ? old.substring(0, b) + block + old.substring(e + END.length())
-                : old + (old.endsWith("\n") ? "" : "\n") + "\n" + block + "\n";
-        Path tmp = Files.createTempFile(dir, ".RESULTS", ".tmp");
-        try {
-            Files.writeString(tmp, updated, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        ResultsSection.write(file, BEGIN, END, section);
     }
 }

@@ -82,7 +82,7 @@ public final class BenchCommand implements Callable<Integer> {
                         }
                         System.out.flush();
                     }
-                    case "decode" -> runDecode(out);
+                    case "decode" -> runDecode(out, file);
                     default -> throw new IllegalStateException(name);
                 }
                 stream.flush();
@@ -91,7 +91,7 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void runDecode(PrintWriter out) throws Exception {
+    private void runDecode(PrintWriter out, Path file) throws Exception {
         Class<?> decode;
         try {
             decode = Class.forName(DECODE_BENCH);
@@ -100,9 +100,13 @@ public final class BenchCommand implements Callable<Integer> {
             return;
         }
         Method main = decode.getMethod("main", String[].class);
+        List<String> args = new java.util.ArrayList<>(List.of("--tiny", ModelFolder.bundled().toString(),
+                "--results", file.toString()));
+        if (quick) {
+            args.add("--quick");
+        }
         try {
-            // its options are its own; run with its defaults
-            main.invoke(null, (Object) new String[0]);
+            main.invoke(null, (Object) args.toArray(String[]::new));
         } catch (InvocationTargetException e) {
             throw e.getCause() instanceof Exception ex ? ex : e;
         }
