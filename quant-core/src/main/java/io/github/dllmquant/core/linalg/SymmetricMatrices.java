@@ -53,6 +53,32 @@ public final class SymmetricMatrices {
         reverseInPlace(a, n);
     }
 
+    /**
+     * Float twin of {@link #upperCholeskyOfInverseInPlace(double[], int)} on the blocked GEMM-based
+     * {@link FloatCholesky} and {@link FloatTriangular}: the precision of the reference GPTQ (fp32) and
+     * the fast path for large Hessians.
+     */
+    public static void upperCholeskyOfInverseInPlace(float[] a, int n) {
+        FloatCholesky.checkSquare(a, n);
+        reverseInPlace(a, n);
+        try {
+            FloatCholesky.factorInPlace(a, n);
+        } catch (NotPositiveDefiniteException e) {
+            throw new NotPositiveDefiniteException(n - 1 - e.pivot(), e.value());
+        }
+        FloatTriangular.invertLowerInPlace(a, n);
+        reverseInPlace(a, n);
+    }
+
+    /** Mean of the diagonal of a float matrix, summed in double. */
+    public static double meanDiagonal(float[] a, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            s += a[i * n + i];
+        }
+        return s / n;
+    }
+
     /** Convenience copy of {@link #upperCholeskyOfInverseInPlace}. */
     public static double[] upperCholeskyOfInverse(double[] a, int n) {
         double[] u = a.clone();
@@ -65,6 +91,16 @@ public final class SymmetricMatrices {
         int total = n * n;
         for (int p = 0, q = total - 1; p < q; p++, q--) {
             double t = a[p];
+            a[p] = a[q];
+            a[q] = t;
+        }
+    }
+
+    /** Float twin of {@link #reverseInPlace(double[], int)}. */
+    static void reverseInPlace(float[] a, int n) {
+        int total = n * n;
+        for (int p = 0, q = total - 1; p < q; p++, q--) {
+            float t = a[p];
             a[p] = a[q];
             a[q] = t;
         }

@@ -1,6 +1,6 @@
 package io.github.dllmquant.methods.gptq;
 
-import io.github.dllmquant.core.linalg.FloatGemm;
+import io.github.dllmquant.core.linalg.FloatProducts;
 import io.github.dllmquant.core.linalg.NotPositiveDefiniteException;
 import io.github.dllmquant.core.linalg.SymmetricMatrices;
 import io.github.dllmquant.core.quant.GroupParams;
@@ -93,10 +93,10 @@ public final class Gptq {
         float[] Hinv = null;
         StringBuilder note = new StringBuilder();
         while (Hinv == null) {
-            double[] H = dampedHessian(hessian, in, dead, perm, percdamp);
+            float[] H = dampedHessian(hessian, in, dead, perm, percdamp);
             try {
                 SymmetricMatrices.upperCholeskyOfInverseInPlace(H, in);
-                Hinv = toFloat(H);
+                Hinv = H;
             } catch (NotPositiveDefiniteException e) {
                 double next = percdamp + settings.dampIncrement();
                 if (next >= 1) {
@@ -194,8 +194,14 @@ public final class Gptq {
                         HinvT[c * count + k] = Hinv[src + c];
                     }
                 }
-                FloatGemm.multiplyTransposed(out, rest, count, -1f, new FloatGemm.View(Err1, 0, count),
-                        new FloatGemm.View(HinvT, 0, count), new FloatGemm.View(W, i2, in), false);
+                float[] update = FloatProducts.multiplyTransposed(Err1, 0, count, out, HinvT, 0, count, rest, count);
+                for (int r = 0; r < out; r++) {
+                    int dst = r * in + i2;
+                    int src = r * rest;
+                    for (int c = 0; c < rest; c++) {
+                        W[dst + c] -= update[src + c];
+                    }
+                }
             }
         }
     }
@@ -249,9 +255,12 @@ public final class Gptq {
         return dead[j] ? 1f : h[j * in + j];
     }
 
-    /** {@code H} in double with dead columns fixed, permuted, plus {@code percdamp·mean(diag H)} on the diagonal. */
-    private static double[] dampedHessian(float[] hessian, int in, boolean[] dead, int[] perm, double percdamp) {
-        double[] H = new double[in * in];
+    /**
+     * {@code H} with dead columns fixed, permuted, plus {@code percdamp·mean(diag H)} on the diagonal, in
+     * float as the reference (fp32); the mean is summed in double.
+     */
+    private static float[] dampedHessian(float[] hessian, int in, boolean[] dead, int[] perm, double percdamp) {
+        float[] H = new float[in * in];
         for (int i = 0; i < in; i++) {
             int src = perm[i] * in;
             for (int j = 0; j < in; j++) {
@@ -264,16 +273,10 @@ public final class Gptq {
             }
         }
         double damp = percdamp * SymmetricMatrices.meanDiagonal(H, in);
-        SymmetricMatrices.addToDiagonal(H, in, damp);
-        return H;
-    }
-
-    private static float[] toFloat(double[] a) {
-        float[] f = new float[a.length];
-        for (int i = 0; i < a.length; i++) {
-            f[i] = (float) a[i];
+        for (int i = 0; i < in; i++) {
+            H[i * in + i] += (float) damp;
         }
-        return f;
+        return H;
     }
 
     private static float[] permuteColumns(float[] w, int out, int in, int[] perm) {

@@ -105,25 +105,47 @@ public final class GptqMethod implements QuantizationMethod {
         return QuantizedLinears.of(result.weight(), bias, activations, transform);
     }
 
-    /** Runs the block on every input and sums the Hessians of the requested groups. */
+    /**
+     * Runs the block on every input and sums the Hessians of the requested groups. The forward stops as
+     * soon as the last requested group's input was seen: with true-sequential calibration the q/k/v pass
+     * needs only the first norm and the o pass only the attention, so the later sub-layers are not run.
+     */
     private static Map<GroupRole, HessianAccumulator> accumulate(QuantizableBlock block, List<LinearGroup> groups,
                                                                  List<float[]> inputs, int tokens) {
         Map<GroupRole, HessianAccumulator> acc = new EnumMap<>(GroupRole.class);
         for (LinearGroup group : groups) {
             acc.put(group.role(), new HessianAccumulator(block.linear(group.members().getFirst()).inFeatures()));
         }
+        int wanted = acc.size();
         for (float[] x : inputs) {
             if (Thread.currentThread().isInterrupted()) {
                 throw new QuantizationException("interrupted while calibrating block " + block.index());
             }
-            block.forward(x, tokens, (role, input, count) -> {
-                HessianAccumulator h = acc.get(role);
-                if (h != null) {
-                    Activations.requireFinite(input, count, h.in(), "block " + block.index() + " " + role + " input");
-                    h.addSequence(input, count);
-                }
-            });
+            int[] seen = {0};
+            try {
+                block.forward(x, tokens, (role, input, count) -> {
+                    HessianAccumulator h = acc.get(role);
+                    if (h != null) {
+                        Activations.requireFinite(input, count, h.in(), "block " + block.index() + " " + role + " input");
+                        h.addSequence(input, count);
+                        if (++seen[0] == wanted) {
+                            throw EnoughSeen.INSTANCE;
+                        }
+                    }
+                });
+            } catch (EnoughSeen stop) {
+                // the rest of the block is not needed for these Hessians
+            }
         }
         return acc;
+    }
+
+    /** Thrown by the observer to end a calibration forward early; stackless and shared (it carries no state). */
+    private static final class EnoughSeen extends RuntimeException {
+        static final EnoughSeen INSTANCE = new EnoughSeen();
+
+        private EnoughSeen() {
+            super("enough group inputs seen", null, false, false);
+        }
     }
 }

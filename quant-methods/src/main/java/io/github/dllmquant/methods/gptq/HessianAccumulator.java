@@ -1,6 +1,6 @@
 package io.github.dllmquant.methods.gptq;
 
-import io.github.dllmquant.core.linalg.FloatGemm;
+import io.github.dllmquant.core.linalg.FloatProducts;
 
 /**
  * GPTQ's Hessian {@code H = (2/N)·Σ_tokens x·xᵀ} of one linear group's input, where {@code N} counts
@@ -9,13 +9,13 @@ import io.github.dllmquant.core.linalg.FloatGemm;
  * <p>The reference rescales {@code H ← H·n/(n+m)} and adds {@code (sqrt(2/n)·x)(sqrt(2/n)·x)ᵀ} per batch;
  * this class keeps the raw sum {@code S = Σ xᵀx} in float and scales it once by {@code 2/N} in
  * {@link #hessian()}, which is the same matrix up to float rounding. The sum is a GEMM over rows of
- * {@code Xᵀ} ({@link FloatGemm}, lower triangle only), fed in chunks of up to {@value #CHUNK_TOKENS}
+ * {@code Xᵀ} on the runtime's F32 GEMM ({@link FloatProducts#addLowerProduct}, lower triangle only), fed in chunks of up to {@value #CHUNK_TOKENS}
  * tokens.
  */
 public final class HessianAccumulator {
 
     /** Tokens transposed and multiplied at once. */
-    static final int CHUNK_TOKENS = 512;
+    static final int CHUNK_TOKENS = 1024;
 
     private final int in;
     private final float[] sum;     // (in, in), lower triangle
@@ -64,8 +64,7 @@ public final class HessianAccumulator {
         if (pendingTokens == 0) {
             return;
         }
-        FloatGemm.View xt = new FloatGemm.View(pending, 0, CHUNK_TOKENS);
-        FloatGemm.multiplyTransposed(in, in, pendingTokens, 1f, xt, xt, new FloatGemm.View(sum, 0, in), true);
+        FloatProducts.addLowerProduct(pending, 0, CHUNK_TOKENS, in, pendingTokens, 1f, sum, 0, in);
         pendingTokens = 0;
     }
 
