@@ -1,5 +1,6 @@
 package io.github.dllmquant.runtime.api;
 
+import io.github.dllmquant.core.io.AtomicFiles;
 import io.github.dllmquant.core.progress.ProgressListener;
 import io.github.dllmquant.methods.Calibration;
 import io.github.dllmquant.methods.Calibrator;
@@ -128,6 +129,7 @@ public final class DiffusionModel implements AutoCloseable {
     /** Loads a model folder with explicit loading options (weight storage, progress). */
     public static DiffusionModel load(Path folder, LoadOptions options) throws IOException {
         Objects.requireNonNull(folder, "folder");
+        AtomicFiles.requireExists(folder);
         Tokenizer tokenizer = Tokenizers.load(folder);
         GenerationConfig generation = GenerationConfig.load(folder);
         DiffusionLm lm = DiffusionLm.load(folder, options);

@@ -6,6 +6,7 @@ import io.github.dllmquant.core.format.GptqFormat;
 import io.github.dllmquant.core.format.QuantizedTensors;
 import io.github.dllmquant.methods.ColumnPermutation;
 import io.github.dllmquant.core.hadamard.TransformedLinear;
+import io.github.dllmquant.core.io.AtomicFiles;
 import io.github.dllmquant.core.linear.ActivationQuantizedLinear;
 import io.github.dllmquant.core.linear.DenseLinear;
 import io.github.dllmquant.core.linear.InputTransform;
@@ -49,6 +50,7 @@ final class CheckpointLoader {
     }
 
     static DiffusionLm load(Path folder, LoadOptions options) throws IOException {
+        AtomicFiles.requireExists(folder);
         ModelConfig config = ModelConfig.load(folder);
         Path quantizationFile = folder.resolve(QuantizationConfig.FILE);
         Map<String, QuantizationConfig.LayerSpec> quantized = Files.isRegularFile(quantizationFile)

@@ -8,6 +8,7 @@ import io.github.dllmquant.core.format.GptqFormat;
 import io.github.dllmquant.core.format.QuantizedTensors;
 import io.github.dllmquant.methods.ColumnPermutation;
 import io.github.dllmquant.core.hadamard.TransformedLinear;
+import io.github.dllmquant.core.io.AtomicFiles;
 import io.github.dllmquant.core.linear.ActivationQuantizedLinear;
 import io.github.dllmquant.core.linear.DenseLinear;
 import io.github.dllmquant.core.linear.InputTransform;
@@ -26,13 +27,10 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Writes a model (dense or quantized in place) as a folder that {@link DiffusionLm#load} reads back to
@@ -40,10 +38,14 @@ import java.util.stream.Stream;
  * (dense tensors as BF16 when that is lossless, else F32; quantized linears as packed codes, scales and
  * zeros) and, when any layer is quantized, {@value QuantizationConfig#FILE}.
  *
- * <p>Crash safety: everything is written into a temporary folder next to the target, then renamed into
- * place; an existing target is first renamed aside and deleted only after the new folder is in place,
- * so a crash leaves the old folder, or the new one, or (between the two renames) the old one under its
- * {@code .old} name, never a half-written folder under the target's name.
+ * <p>Crash safety ({@link AtomicFiles#replaceDirectory}): everything is written into a temporary folder
+ * next to the target ({@code .NAME.tmp-PID-RANDOM}), forced to disk, then renamed into place; an existing
+ * target is first renamed aside ({@code .NAME.old-PID-RANDOM}) and deleted only after the new folder is in
+ * place. A crash leaves the old folder, or the new one, or (between the two renames, a window of two
+ * rename calls) no folder under the target's name and the old one under its {@code .old-} name, which the
+ * next save to that target renames back before it starts, and which {@link DiffusionLm#load} names when
+ * the target is missing. Never a half-written folder under the target's name. Temporary folders of
+ * killed saves are removed by the next save to the same target.
  */
 final class ModelWriter {
 
@@ -64,24 +66,7 @@ final class ModelWriter {
         if (abs.equals(source.toAbsolutePath().normalize())) {
             throw new IllegalArgumentException("refusing to save over the folder the model was loaded from: " + abs);
         }
-        Path parent = abs.getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".tmp-");
-        try {
-            writeInto(model, source, tmp, format);
-        } catch (IOException | RuntimeException | Error e) {
-            deleteRecursively(tmp);
-            throw e;
-        }
-        if (!Files.exists(abs)) {
-            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
-        } else {
-            Path old = Files.createTempDirectory(parent, "." + abs.getFileName() + ".old-");
-            Files.delete(old); // only reserve the name; the rename below creates it
-            Files.move(abs, old, StandardCopyOption.ATOMIC_MOVE);
-            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
-            deleteRecursively(old);
-        }
+        AtomicFiles.replaceDirectory(abs, dir -> writeInto(model, source, dir, format));
         LOG.info("saved {} to {}", model, abs);
     }
 
@@ -247,14 +232,4 @@ final class ModelWriter {
         }
     }
 
-    static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

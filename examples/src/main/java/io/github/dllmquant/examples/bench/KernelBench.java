@@ -1,5 +1,6 @@
 package io.github.dllmquant.examples.bench;
 
+import io.github.dllmquant.core.io.AtomicFiles;
 import io.github.dllmquant.core.concurrent.Parallel;
 import io.github.dllmquant.core.kernels.KernelProvider;
 import io.github.dllmquant.core.kernels.VectorWidth;
@@ -19,7 +20,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -345,12 +345,6 @@ public final class KernelBench {
         String updated = b >= 0 && e > b
                 ? old.substring(0, b) + block + old.substring(e + END.length())
                 : old + (old.endsWith("\n") ? "" : "\n") + "\n" + block + "\n";
-        Path tmp = Files.createTempFile(dir, ".RESULTS", ".tmp");
-        try {
-            Files.writeString(tmp, updated, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.writeString(file, updated);
     }
 }

@@ -1,10 +1,11 @@
 package io.github.dllmquant.examples.bench;
 
+import io.github.dllmquant.core.io.AtomicFiles;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * One generated section of {@code bench/RESULTS.md}, between {@code <!-- NAME:begin ... -->} and
@@ -28,8 +29,6 @@ final class ResultsSection {
 
     /** Replaces the section between {@code begin} and {@code end} of {@code file} (or appends one). */
     static void write(Path file, String begin, String end, String section) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
         String old = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "# Benchmark results\n\n";
         String block = begin + "\n" + section + end;
         int b = old.indexOf(begin);
@@ -37,12 +36,6 @@ final class ResultsSection {
         String updated = b >= 0 && e > b
                 ? old.substring(0, b) + block + old.substring(e + end.length())
                 : old + (old.endsWith("\n") ? "" : "\n") + "\n" + block + "\n";
-        Path tmp = Files.createTempFile(dir, ".RESULTS", ".tmp");
-        try {
-            Files.writeString(tmp, updated, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.writeString(file, updated);
     }
 }

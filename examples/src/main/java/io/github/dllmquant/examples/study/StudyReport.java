@@ -1,14 +1,13 @@
 package io.github.dllmquant.examples.study;
 
+import io.github.dllmquant.core.io.AtomicFiles;
 import io.github.dllmquant.core.spi.GroupRole;
 import io.github.dllmquant.methods.analysis.GroupActivationStats;
 import io.github.dllmquant.methods.analysis.OutlierAnalysis.RatioReport;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -99,14 +98,8 @@ public final class StudyReport {
                 down.group(), mid.maskRatio()), "channel", "max |x|", names, values, dir.resolve("outliers-channels.png"));
     }
 
-    /** Writes {@code text} to a temporary file beside {@code file}, then renames it over {@code file}. */
+    /** Writes {@code text} to {@code file} crash-safely ({@link AtomicFiles#writeString}: temporary sibling, fsync, rename). */
     public static void writeAtomically(Path file, String text) throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.writeString(file, text);
     }
 }

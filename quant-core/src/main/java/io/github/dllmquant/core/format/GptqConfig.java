@@ -5,13 +5,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.dllmquant.core.io.AtomicFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * The GPTQ settings of a checkpoint, as {@code quantize_config.json} or
@@ -173,15 +173,8 @@ public record GptqConfig(int bits, int groupSize, boolean symmetric, boolean des
         return n;
     }
 
-    /** Writes {@code folder/quantize_config.json} atomically (temporary file, then rename). */
+    /** Writes {@code folder/quantize_config.json} atomically (temporary file, fsync, then rename). */
     public void write(Path folder) throws IOException {
-        Files.createDirectories(folder);
-        Path tmp = Files.createTempFile(folder, "." + FILE + ".", ".tmp");
-        try {
-            Files.write(tmp, JSON.writeValueAsBytes(toJson()));
-            Files.move(tmp, folder.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(folder.resolve(FILE), JSON.writeValueAsBytes(toJson()));
     }
 }

@@ -1,5 +1,6 @@
 package io.github.dllmquant.core.safetensors;
 
+import io.github.dllmquant.core.io.AtomicFiles;
 import io.github.dllmquant.core.tensor.Bf16;
 import io.github.dllmquant.core.tensor.DType;
 import io.github.dllmquant.core.tensor.F16;
@@ -12,11 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -182,51 +179,23 @@ public final class SafeTensorsWriter {
      * {@code target}). On failure the temporary file is deleted and {@code target} is untouched.
      */
     public void write(Path target) throws IOException {
-        Path abs = target.toAbsolutePath();
-        Path dir = abs.getParent();
-        Files.createDirectories(dir);
         List<Pending> order = new ArrayList<>(tensors);
         order.sort((a, b) -> a.dtype() != b.dtype() ? b.dtype().compareTo(a.dtype()) : compareUtf8(a.name(), b.name()));
         byte[] header = header(order);
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
-        boolean done = false;
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ChunkedOutput out = new ChunkedOutput(ch);
-                out.putLong(header.length);
-                out.put(MemorySegment.ofArray(header));
-                for (Pending p : order) {
-                    long before = out.written();
-                    p.payload().writeTo(out);
-                    if (out.written() - before != p.bytes()) {
-                        throw new IllegalStateException("tensor " + p.name() + " wrote " + (out.written() - before)
-                                + " bytes, expected " + p.bytes());
-                    }
+        AtomicFiles.write(target, ch -> {
+            ChunkedOutput out = new ChunkedOutput(ch);
+            out.putLong(header.length);
+            out.put(MemorySegment.ofArray(header));
+            for (Pending p : order) {
+                long before = out.written();
+                p.payload().writeTo(out);
+                if (out.written() - before != p.bytes()) {
+                    throw new IllegalStateException("tensor " + p.name() + " wrote " + (out.written() - before)
+                            + " bytes, expected " + p.bytes());
                 }
-                out.flush();
-                ch.force(true);
             }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException("cannot rename " + tmp + " to " + abs + " atomically", e);
-            }
-            done = true;
-            forceDirectory(dir);
-        } finally {
-            if (!done) {
-                Files.deleteIfExists(tmp);
-            }
-        }
-    }
-
-    // makes the rename itself durable; not all systems allow opening a directory, which is harmless
-    private static void forceDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // best effort
-        }
+            out.flush();
+        });
     }
 
     private byte[] header(List<Pending> order) {

@@ -26,7 +26,7 @@ class CrashSafetyTest {
         for (int round = 0; round < 2; round++) {
             Path java = Path.of(System.getProperty("java.home"), "bin", "java");
             Process child = new ProcessBuilder(List.of(java.toString(), "-cp", System.getProperty("java.class.path"),
-                    CrashingWriterMain.class.getName(), dir.toString())).redirectErrorStream(true).start();
+                    CrashingWriterMain.class.getName(), dir.toString())).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
                 // let it complete a few writes, then kill it (SIGKILL) at a moment that differs per round
                 int writes = 3 + round * 2;
