@@ -6,6 +6,7 @@ import io.github.dllmquant.core.progress.ProgressListener;
 import io.github.dllmquant.core.quant.QuantizedWeight;
 import io.github.dllmquant.core.quant.WeightQuantizer;
 import io.github.dllmquant.core.spi.ActivationObserver;
+import io.github.dllmquant.core.spi.LinearRole;
 import io.github.dllmquant.core.spi.QuantizableBlock;
 import io.github.dllmquant.core.spi.QuantizableModel;
 import org.slf4j.Logger;
@@ -85,6 +86,7 @@ public final class Calibrator {
         for (int i = 0; i < n; i++) {
             QuantizableBlock block = model.block(i);
             int index = i;
+            requireFiniteWeights(block);
             for (int s = 0; s < inputs.size(); s++) {
                 Activations.requireFinite(inputs.get(s), tokens, hidden, "block " + i + " input (window " + s + ")");
             }
@@ -113,6 +115,24 @@ public final class Calibrator {
         QuantizationReport result = new QuantizationReport(method.name(), description, windows.size(), tokens, reports, millis);
         LOG.info("{}", result.summary());
         return result;
+    }
+
+    /**
+     * A NaN or infinite weight would poison the method's statistics and surface later as a non-finite
+     * activation of another layer: name the layer that holds it before the block is touched.
+     */
+    private static void requireFiniteWeights(QuantizableBlock block) {
+        for (LinearRole role : LinearRole.values()) {
+            Linear l = block.linear(role);
+            float[] w = l.effectiveWeight();
+            int in = l.inFeatures();
+            for (int k = 0; k < w.length; k++) {
+                if (!Float.isFinite(w[k])) {
+                    throw new QuantizationException("non-finite weight in " + block.name(role) + ": row " + k / in
+                            + ", column " + k % in + " is " + w[k]);
+                }
+            }
+        }
     }
 
     private static List<float[]> forwardAll(QuantizableBlock block, List<float[]> inputs, int tokens) {

@@ -66,6 +66,11 @@ final class CheckpointLoader {
             LOG.info("loaded {} ({} layers, hidden {}, {} weights, {} MB)", folder, config.layers(), config.hidden(),
                     options.storage(), model.parameterBytes() >> 20);
             return model;
+        } catch (ModelFormatException e) {
+            source.close();
+            // messages from the tensor readers name the tensor; the folder makes them say which checkpoint
+            throw e.getMessage() != null && e.getMessage().contains(folder.toString()) ? e
+                    : new ModelFormatException(folder + ": " + e.getMessage(), e);
         } catch (IOException | RuntimeException | Error e) {
             source.close();
             throw e;

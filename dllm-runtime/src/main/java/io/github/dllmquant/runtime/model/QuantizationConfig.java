@@ -99,9 +99,14 @@ final class QuantizationConfig {
     }
 
     static Map<String, LayerSpec> read(Path file) throws IOException {
+        return parse(Files.readString(file), file);
+    }
+
+    /** Parses the text of {@code file} (named in error messages). */
+    static Map<String, LayerSpec> parse(String text, Path file) throws ModelFormatException {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(Files.readString(file));
+            root = new ObjectMapper().readTree(text);
         } catch (IOException e) {
             throw ModelFormatException.of(file, "not valid JSON: " + e.getMessage(), e);
         }

@@ -56,7 +56,38 @@ class LoadErrorsTest {
         rewriteWeights(folder, "model.transformer.blocks.3.up_proj.weight", Float.NaN);
         assertThatThrownBy(() -> DiffusionLm.load(folder))
                 .isInstanceOf(ModelFormatException.class)
+                .hasMessageStartingWith(folder.toString())
                 .hasMessageContaining("model.transformer.blocks.3.up_proj.weight")
+                .hasMessageContaining("NaN");
+    }
+
+    @Test
+    void anInfiniteWeightIsNamedWithTheFolderInEitherStorage() throws IOException {
+        Path folder = copyWithConfig(s -> s);
+        rewriteWeights(folder, "model.transformer.blocks.1.attn_out.weight", Float.NEGATIVE_INFINITY);
+        for (WeightStorage storage : WeightStorage.values()) {
+            assertThatThrownBy(() -> DiffusionLm.load(folder, LoadOptions.defaults().withStorage(storage)))
+                    .as(storage.name())
+                    .isInstanceOf(ModelFormatException.class)
+                    .hasMessageStartingWith(folder.toString())
+                    .hasMessageContaining("model.transformer.blocks.1.attn_out.weight")
+                    .hasMessageContaining("Infinity");
+        }
+    }
+
+    @Test
+    void aNonFiniteScaleInAQuantizedFolderIsNamed() throws IOException {
+        Path saved = tmp.resolve("quantized");
+        try (DiffusionLm model = DiffusionLm.load(LLADA)) {
+            SaveLoadTest.quantizeInPlace(model);
+            model.save(saved);
+        }
+        String scales = "model.transformer.blocks.0.k_proj.scales";
+        rewriteWeights(saved, scales, Float.NaN);
+        assertThatThrownBy(() -> DiffusionLm.load(saved))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageStartingWith(saved.toString())
+                .hasMessageContaining(scales)
                 .hasMessageContaining("NaN");
     }
 
@@ -77,7 +108,7 @@ class LoadErrorsTest {
         return folder;
     }
 
-    /** Rewrites model.safetensors dropping {@code name} (value null) or setting its first element to value. */
+    /** Rewrites model.safetensors dropping {@code name} (value null) or setting its element 5 to value. */
     private static void rewriteWeights(Path folder, String name, Float value) throws IOException {
         Path file = folder.resolve("model.safetensors");
         SafeTensorsWriter writer = new SafeTensorsWriter();
@@ -85,11 +116,15 @@ class LoadErrorsTest {
             for (String n : in.names()) {
                 TensorView t = in.tensor(n);
                 if (!n.equals(name)) {
-                    writer.addF32(n, t.shape(), t.toFloatArray());
+                    writer.add(t); // same dtype and bytes
                 } else if (value != null) {
                     float[] v = t.toFloatArray();
                     v[5] = value;
-                    writer.addF32(n, t.shape(), v);
+                    if (t.dtype() == io.github.dllmquant.core.tensor.DType.BF16) {
+                        writer.addBf16(n, t.shape(), v); // NaN and infinities are exact in BF16
+                    } else {
+                        writer.addF32(n, t.shape(), v);
+                    }
                 }
             }
             Path out = folder.resolve("rewritten.safetensors");

@@ -84,7 +84,7 @@ class TokenizerFuzzTest {
 
     @Test
     void mutatedTokenizerJson() throws Exception {
-        int n = JsonMutator.iterations(1500) / 3; // each load parses a whole vocabulary
+        int n = JsonMutator.iterations(500); // each load parses a whole vocabulary: fewer in the normal suite
         Path source = TokenizerGoldenTest.LLADA.resolve("tokenizer.json");
         JsonNode original = JsonMutator.parse(Files.readString(source));
         JsonMutator mutator = new JsonMutator(7);

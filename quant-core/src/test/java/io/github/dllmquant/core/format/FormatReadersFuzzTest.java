@@ -122,7 +122,7 @@ class FormatReadersFuzzTest {
 
     @Test
     void mutatedGptqConfigsOnlyEverThrowFormatException() throws IOException {
-        int iterations = Integer.getInteger("dllmq.fuzz.iterations", 20_000) / 4;
+        int iterations = Integer.getInteger("dllmq.fuzz.iterations", 20_000);
         SplittableRandom rnd = new SplittableRandom(Long.getLong("dllmq.fuzz.seed", 20261126L) + 3);
         byte[] seed = ("{\"bits\": 4, \"group_size\": 128, \"sym\": false, \"desc_act\": true, \"damp_percent\": 0.05,"
                 + " \"checkpoint_format\": \"gptq_v2\", \"quant_method\": \"gptq\", \"meta\": {\"quantizer\": [\"gptqmodel:4.0.0\"]}}")

@@ -32,6 +32,32 @@ class HeaderValidationTest {
     }
 
     @Test
+    void everyDtypeNameOfTheFormatIsAcceptedAndInspected() throws IOException {
+        // one [8] tensor per dtype (8 elements make whole bytes for the 4- and 6-bit types), in enum order
+        StringBuilder header = new StringBuilder("{\"__metadata__\":null");
+        long offset = 0;
+        for (io.github.dllmquant.core.tensor.DType d : io.github.dllmquant.core.tensor.DType.values()) {
+            long end = offset + d.bytesFor(8);
+            header.append(",\"t_").append(d.name()).append("\":{\"dtype\":\"").append(d.name())
+                    .append("\",\"shape\":[8],\"data_offsets\":[").append(offset).append(',').append(end).append("]}");
+            offset = end;
+        }
+        header.append('}');
+        Path file = RawFiles.write(dir, "all-dtypes.safetensors", header.toString(), (int) offset);
+        try (SafeTensorsFile st = SafeTensors.open(file)) {
+            assertThat(st.metadata()).isEmpty(); // null metadata is "no metadata", as serde's Option reads it
+            assertThat(st.entries()).hasSize(io.github.dllmquant.core.tensor.DType.values().length);
+            for (TensorEntry e : st.entries()) {
+                assertThat(e.name()).isEqualTo("t_" + e.dtype().name());
+            }
+        }
+        String listing = Inspect.describe(file);
+        for (io.github.dllmquant.core.tensor.DType d : io.github.dllmquant.core.tensor.DType.values()) {
+            assertThat(listing).contains("t_" + d.name()).contains(d.name());
+        }
+    }
+
+    @Test
     void hostileElementCountGetsAnErrorNotOutOfMemory() throws IOException {
         Path file = RawFiles.write(dir, "huge.safetensors",
                 "{\"w\":{\"dtype\":\"F32\",\"shape\":[1000000,1000000],\"data_offsets\":[0,4000000000000]}}", 16);
