@@ -74,7 +74,7 @@ final class ModelWriter {
         for (String name : COPIED_FILES) {
             Path f = source.resolve(name);
             if (Files.isRegularFile(f)) {
-                Files.copy(f, dir.resolve(name));
+                copyContent(f, dir.resolve(name));
             }
         }
         TensorNames names = TensorNames.of(model.architecture());
@@ -112,10 +112,17 @@ final class ModelWriter {
         writer.write(dir.resolve(SafeTensors.MODEL_FILE));
     }
 
+    /** Copies the bytes only: the copy is a new file with default permissions, like every other file of the folder. */
+    private static void copyContent(Path from, Path to) throws IOException {
+        try (java.io.InputStream in = Files.newInputStream(from)) {
+            Files.copy(in, to);
+        }
+    }
+
     /** Copies config.json, turning weight tying off when the saved head is no longer the embedding. */
     private static void writeConfig(Path from, Path to, Architecture architecture, boolean untie) throws IOException {
         if (!untie) {
-            Files.copy(from, to);
+            copyContent(from, to);
             return;
         }
         ObjectMapper json = new ObjectMapper();

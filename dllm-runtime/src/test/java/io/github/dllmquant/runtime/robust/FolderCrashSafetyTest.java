@@ -119,11 +119,20 @@ class FolderCrashSafetyTest {
                 java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix"), "POSIX");
         var normalFile = Files.getPosixFilePermissions(Files.createFile(work.resolve("plain")));
         var normalDir = Files.getPosixFilePermissions(Files.createDirectory(work.resolve("plain-dir")));
+        // a source folder whose tokenizer is private (0600): the saved copy still gets the defaults
+        Path source = Files.createDirectories(work.resolve("source"));
+        for (String name : List.of("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
+                "generation_config.json")) {
+            Files.copy(SavingChildMain.TINY_LLADA.resolve(name), source.resolve(name));
+        }
+        Files.setPosixFilePermissions(source.resolve("tokenizer.json"), java.nio.file.attribute.PosixFilePermissions
+                .fromString("rw-------"));
         Path out = work.resolve("saved");
-        try (DiffusionLm model = SavingChildMain.version(0)) {
+        try (DiffusionLm model = DiffusionLm.load(source)) {
             model.save(out);
             model.save(out); // the replacing save too
         }
+        assertThat(fileNames(out)).contains("tokenizer.json", "model.safetensors", "config.json");
         assertThat(Files.getPosixFilePermissions(out)).isEqualTo(normalDir);
         for (String name : fileNames(out)) {
             assertThat(Files.getPosixFilePermissions(out.resolve(name))).as(name).isEqualTo(normalFile);
