@@ -4,7 +4,9 @@ import io.github.dllmquant.core.progress.Progress;
 import io.github.dllmquant.core.progress.ProgressListener;
 import io.github.dllmquant.runtime.model.DiffusionLm;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CancellationException;
 
@@ -15,6 +17,9 @@ import java.util.concurrent.CancellationException;
  * logits). The log-sum-exp is taken in double. Thread-safe: it only calls the model's forward.
  */
 public final class MaskedNll {
+
+    /** Windows scored in one batched forward ({@link DiffusionLm#forward(List)}). */
+    static final int WINDOWS_PER_FORWARD = 8;
 
     private final DiffusionLm model;
 
@@ -48,6 +53,12 @@ public final class MaskedNll {
 
     /** The NLL of the true tokens where {@code masked} is true, all masked at once. */
     public NllResult score(int[] ids, boolean[] masked) {
+        int[] input = maskedInput(ids, masked);
+        return input == null ? NllResult.ZERO : scoreLogits(model.forward(input), ids, masked);
+    }
+
+    /** {@code ids} with the masked positions replaced by the mask token, or null when nothing is masked. */
+    private int[] maskedInput(int[] ids, boolean[] masked) {
         if (ids.length != masked.length) {
             throw new IllegalArgumentException("ids has " + ids.length + " tokens but the mask " + masked.length);
         }
@@ -60,15 +71,17 @@ public final class MaskedNll {
                 count++;
             }
         }
-        if (count == 0) {
-            return NllResult.ZERO;
-        }
+        return count == 0 ? null : input;
+    }
+
+    private NllResult scoreLogits(float[] logits, int[] ids, boolean[] masked) {
         int vocab = model.vocabSize();
-        float[] logits = model.forward(input);
         double sum = 0;
+        int count = 0;
         for (int i = 0; i < ids.length; i++) {
             if (masked[i]) {
                 sum += crossEntropy(logits, i * vocab, vocab, ids[i]);
+                count++;
             }
         }
         return new NllResult(sum, count);
@@ -102,13 +115,27 @@ public final class MaskedNll {
         }
         SplittableRandom random = new SplittableRandom(seed);
         NllResult total = NllResult.ZERO;
-        for (int w = 0; w < n; w++) {
+        for (int w0 = 0; w0 < n; w0 += WINDOWS_PER_FORWARD) {
             if (Thread.currentThread().isInterrupted()) {
-                throw new CancellationException("masked NLL interrupted after " + w + " of " + n + " windows");
+                throw new CancellationException("masked NLL interrupted after " + w0 + " of " + n + " windows");
             }
-            int[] ids = Arrays.copyOfRange(tokens, w * window, (w + 1) * window);
-            total = total.plus(score(ids, randomMask(window, ratio, random)));
-            progress.onProgress(new Progress("masked NLL r=" + ratio, w + 1, n));
+            // masks drawn in window order from the one generator; the windows of a batch share one forward
+            int w1 = Math.min(n, w0 + WINDOWS_PER_FORWARD);
+            List<int[]> ids = new ArrayList<>();
+            List<boolean[]> masks = new ArrayList<>();
+            List<int[]> inputs = new ArrayList<>();
+            for (int w = w0; w < w1; w++) {
+                int[] windowIds = Arrays.copyOfRange(tokens, w * window, (w + 1) * window);
+                boolean[] mask = randomMask(window, ratio, random);
+                ids.add(windowIds);
+                masks.add(mask);
+                inputs.add(maskedInput(windowIds, mask)); // randomMask masks at least one position
+            }
+            float[][] logits = model.forward(inputs);
+            for (int i = 0; i < ids.size(); i++) {
+                total = total.plus(scoreLogits(logits[i], ids.get(i), masks.get(i)));
+            }
+            progress.onProgress(new Progress("masked NLL r=" + ratio, w1, n));
         }
         return total;
     }

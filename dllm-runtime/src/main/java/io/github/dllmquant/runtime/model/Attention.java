@@ -37,34 +37,36 @@ final class Attention {
         ElementwiseKernels ops = KernelProvider.elementwise(); // vectorised; the caller checked the shapes
         Parallel.forRange(heads, h -> {
             int kvOffset = (h / group) * headDim;
-            // this head's keys and values, gathered contiguous (keys, headDim)
-            float[] kh = gather(k, keys, kvWidth, kvOffset, headDim);
-            float[] vh = gather(v, keys, kvWidth, kvOffset, headDim);
+            // this head's keys and values, transposed (headDim, keys): the loops below then run along the
+            // keys, headDim long vector loops instead of one short dot/axpy per key
+            float[] khT = gatherTransposed(k, keys, kvWidth, kvOffset, headDim);
+            float[] vhT = gatherTransposed(v, keys, kvWidth, kvOffset, headDim);
             float[] att = new float[keys]; // (keys) scores of one query row
-            float[] acc = new float[headDim];
-            float[] qh = new float[headDim];
             for (int t = 0; t < queries; t++) {
-                System.arraycopy(q, t * qWidth + h * headDim, qh, 0, headDim);
-                // attention scores q·kᵀ / sqrt(head_dim)
-                for (int s = 0; s < keys; s++) {
-                    att[s] = ops.dot(qh, 0, kh, s * headDim, headDim) * scale;
+                int qRow = t * qWidth + h * headDim;
+                // attention scores q·kᵀ / sqrt(head_dim), accumulated one head dimension at a time
+                java.util.Arrays.fill(att, 0f);
+                for (int d = 0; d < headDim; d++) {
+                    ops.axpy(q[qRow + d] * scale, khT, d * keys, att, 0, keys);
                 }
                 // softmax over all keys (bidirectional: no mask)
                 ops.softmax(att, 0, keys);
-                // weighted sum of the values
-                java.util.Arrays.fill(acc, 0f);
-                for (int s = 0; s < keys; s++) {
-                    ops.axpy(att[s], vh, s * headDim, acc, 0, headDim);
+                // weighted sum of the values: one dot product over the keys per head dimension
+                for (int d = 0; d < headDim; d++) {
+                    out[qRow + d] = ops.dot(att, 0, vhT, d * keys, keys);
                 }
-                System.arraycopy(acc, 0, out, t * qWidth + h * headDim, headDim);
             }
         });
     }
 
-    private static float[] gather(float[] src, int rows, int width, int offset, int headDim) {
+    /** Columns {@code [offset, offset+headDim)} of {@code src (rows, width)}, transposed to {@code (headDim, rows)}. */
+    private static float[] gatherTransposed(float[] src, int rows, int width, int offset, int headDim) {
         float[] dst = new float[rows * headDim];
         for (int r = 0; r < rows; r++) {
-            System.arraycopy(src, r * width + offset, dst, r * headDim, headDim);
+            int s = r * width + offset;
+            for (int d = 0; d < headDim; d++) {
+                dst[d * rows + r] = src[s + d];
+            }
         }
         return dst;
     }

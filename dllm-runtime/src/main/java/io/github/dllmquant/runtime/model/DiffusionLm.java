@@ -114,6 +114,60 @@ public final class DiffusionLm implements QuantizableModel, AutoCloseable {
     }
 
     /**
+     * {@link #logits(int[])} of several independent sequences in one pass: their rows are stacked so that
+     * every projection runs once on all of them (much faster than one call per sequence for short
+     * sequences); attention stays within each sequence. Element {@code i} of the result is
+     * {@code [sequences.get(i).length, vocabSize()]}, equal to {@code logits(sequences.get(i))} up to the
+     * GEMM's summation order. Safe to call concurrently.
+     */
+    public float[][] logits(java.util.List<int[]> sequences) {
+        if (sequences.isEmpty()) {
+            return new float[0][];
+        }
+        if (sequences.size() == 1) {
+            return new float[][]{logits(sequences.getFirst())};
+        }
+        int[] lengths = new int[sequences.size()];
+        int rows = 0;
+        for (int i = 0; i < lengths.length; i++) {
+            lengths[i] = checkIds(sequences.get(i));
+            rows += lengths[i];
+        }
+        int dim = config.hidden();
+        EmbeddingTable wte = embedding;
+        float[] x = new float[rows * dim];
+        int row = 0;
+        for (int[] ids : sequences) {
+            for (int id : ids) {
+                wte.copyRow(id, x, row++ * dim);
+            }
+        }
+        for (TransformerBlock block : blocks) {
+            block.forwardBatchInPlace(x, lengths);
+        }
+        float[] all = head(x, rows);
+        int vocab = vocabSize();
+        float[][] out = new float[lengths.length][];
+        int first = 0;
+        for (int i = 0; i < lengths.length; i++) {
+            out[i] = java.util.Arrays.copyOfRange(all, first * vocab, (first + lengths[i]) * vocab);
+            first += lengths[i];
+        }
+        return out;
+    }
+
+    /** {@link #forward(int[])} of several independent sequences in one pass (see {@link #logits(java.util.List)}). */
+    public float[][] forward(java.util.List<int[]> sequences) {
+        float[][] raw = logits(sequences);
+        if (config.architecture() == Architecture.DREAM) {
+            for (int i = 0; i < raw.length; i++) {
+                raw[i] = shift(raw[i], sequences.get(i).length, vocabSize());
+            }
+        }
+        return raw;
+    }
+
+    /**
      * Starts an approximate KV cache (dllm-runtime.md §6): one full forward on {@code ids} that also keeps
      * every layer's keys (after RoPE) and values of all positions. The returned cache holds only per-call
      * state, so several caches of one model may be used concurrently; its {@link KvCache#logits()} are

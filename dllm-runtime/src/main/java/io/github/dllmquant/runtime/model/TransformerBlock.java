@@ -77,6 +77,51 @@ public final class TransformerBlock implements QuantizableBlock {
     }
 
     /**
+     * Runs the block in place on several independent sequences stacked row-wise (a batch): every row-wise
+     * step (norms, projections, MLP) runs once on all rows, attention and RoPE run per sequence from
+     * position 0, so each sequence gets what {@link #forwardInPlace(float[], int, ActivationObserver)}
+     * would give it alone.
+     *
+     * @param x       {@code (Σ lengths, hidden)} residual streams of the sequences, one after the other
+     * @param lengths the sequences' lengths
+     */
+    void forwardBatchInPlace(float[] x, int[] lengths) {
+        int rows = 0;
+        for (int length : lengths) {
+            rows += length;
+        }
+        int dim = config.hidden();
+        float[] xb = new float[rows * dim];
+        Kernels.rmsNorm(x, attentionNorm, (float) config.rmsEps(), xb, rows, dim);
+        int qDim = LayerShapes.qDim(config);
+        int kvDim = config.kvDim();
+        float[] q = new float[rows * qDim];
+        float[] k = new float[rows * kvDim];
+        float[] v = new float[rows * kvDim];
+        linear(LinearRole.Q).forward(xb, rows, q);
+        linear(LinearRole.K).forward(xb, rows, k);
+        linear(LinearRole.V).forward(xb, rows, v);
+        float[] att = new float[rows * qDim];
+        int first = 0;
+        for (int L : lengths) {
+            // one sequence: its own positions for RoPE, attention only within it
+            float[] qs = java.util.Arrays.copyOfRange(q, first * qDim, (first + L) * qDim);
+            float[] ks = java.util.Arrays.copyOfRange(k, first * kvDim, (first + L) * kvDim);
+            float[] vs = java.util.Arrays.copyOfRange(v, first * kvDim, (first + L) * kvDim);
+            Kernels.rope(qs, L, config.heads(), 0, rope);
+            Kernels.rope(ks, L, config.kvHeads(), 0, rope);
+            float[] as = new float[L * qDim];
+            Attention.attend(qs, L, ks, vs, L, config.heads(), config.kvHeads(), config.headDim(), as);
+            System.arraycopy(as, 0, att, first * qDim, L * qDim);
+            first += L;
+        }
+        float[] attOut = new float[rows * dim];
+        linear(LinearRole.O).forward(att, rows, attOut);
+        Kernels.axpy(1f, attOut, 0, x, 0, rows * dim);
+        ffnInPlace(x, xb, rows, ActivationObserver.NONE);
+    }
+
+    /**
      * Runs the block on {@code rows} consecutive positions {@code from..from+rows−1} of a longer
      * sequence whose other positions are represented only by cached keys and values: the rows' queries
      * attend to the cached K/V of every position, with the rows' own fresh K/V replacing their cached

@@ -85,8 +85,8 @@ public final class EvalCommand implements Callable<Integer> {
                 if (wanted.contains(family)) {
                     Evaluator.TaskScore score = evaluator.exactMatch(lm,
                             TaskSet.read(family, dir.resolve(family + ".jsonl")).first(n), bar);
-                    out.printf(Locale.ROOT, "%s: exact match %s, %.1f tokens/s%n", family, score.accuracy(),
-                            score.tokensPerSecond());
+                    out.printf(Locale.ROOT, "%s: exact match %s, %.1f tokens/s (batched, %d prompts per forward)%n", family, score.accuracy(),
+                            score.tokensPerSecond(), Evaluator.PROMPTS_PER_FORWARD);
                 }
             }
         }

@@ -31,6 +31,11 @@ public final class Evaluator {
     /** Fraction of the corpus tokens held out for NLL. */
     public static final double HELD_OUT = 0.1;
 
+    /** Task examples generated together, their sampler steps sharing one forward. */
+    public static final int PROMPTS_PER_FORWARD = 64;
+    /** Examples generated one at a time to measure single-prompt tokens per second. */
+    public static final int SPEED_EXAMPLES = 24;
+
     private final Tokenizer tokenizer;
     private final int[] heldOutTokens;
     private final EvalSettings settings;
@@ -93,38 +98,107 @@ public final class Evaluator {
         }
     }
 
-    /** Exact match of greedy generations on {@code tasks}. */
+    /**
+     * Exact match of greedy generations on {@code tasks}. The examples run in groups of
+     * {@value #PROMPTS_PER_FORWARD}, each on its own sampler, whose steps share batched forwards
+     * ({@link LockstepBatcher}); every example still gets the generation it would get alone. The reported
+     * time is that of the batched run (a throughput); {@link #singlePromptSpeed} measures one prompt at a
+     * time.
+     */
     public TaskScore exactMatch(DiffusionLm model, TaskSet tasks, ProgressListener progress) {
-        Sampler sampler = sampling(model.config().architecture()).newSampler(model.config().maskTokenId());
-        int bos = model.config().bosTokenId();
+        Sampling sampling = sampling(model.config().architecture());
+        int mask = model.config().maskTokenId();
         int eos = model.config().eosTokenId();
         int correct = 0;
         long generated = 0;
         long start = System.nanoTime();
         int n = tasks.examples().size();
-        for (int i = 0; i < n; i++) {
+        for (int b0 = 0; b0 < n; b0 += PROMPTS_PER_FORWARD) {
             if (Thread.currentThread().isInterrupted()) {
                 throw new CancellationException("evaluation of " + tasks.name() + " interrupted");
             }
-            TaskSet.Example example = tasks.examples().get(i);
-            int[] encoded = tokenizer.encode(example.prompt());
-            int[] prompt = new int[encoded.length + 1];
-            prompt[0] = bos;
-            System.arraycopy(encoded, 0, prompt, 1, encoded.length);
-            SamplerOutput out = sampler.sample(model::logits, prompt);
-            int[] completion = out.generatedIds();
-            generated += completion.length;
-            int end = 0;
-            while (end < completion.length && completion[end] != eos) {
-                end++;
+            int b1 = Math.min(n, b0 + PROMPTS_PER_FORWARD);
+            SamplerOutput[] outputs = generateTogether(model, sampling, mask, tasks, b0, b1);
+            for (int i = b0; i < b1; i++) {
+                int[] completion = outputs[i - b0].generatedIds();
+                generated += completion.length;
+                if (answer(completion, eos).equals(tasks.examples().get(i).answer().strip())) {
+                    correct++;
+                }
             }
-            String text = tokenizer.decode(Arrays.copyOf(completion, end), true).strip();
-            if (text.equals(example.answer().strip())) {
-                correct++;
-            }
-            progress.onProgress(new Progress(tasks.name() + " exact match", i + 1, n));
+            progress.onProgress(new Progress(tasks.name() + " exact match", b1, n));
         }
         return new TaskScore(new Proportion(correct, n), generated, System.nanoTime() - start);
+    }
+
+    /**
+     * Generation speed of one prompt at a time (no batching) on the first {@code count} examples of
+     * {@code tasks}: generated tokens per second, what an application generating for one user sees.
+     */
+    public double singlePromptSpeed(DiffusionLm model, TaskSet tasks, int count) {
+        Sampler sampler = sampling(model.config().architecture()).newSampler(model.config().maskTokenId());
+        long generated = 0;
+        long start = System.nanoTime();
+        for (int i = 0; i < Math.min(count, tasks.examples().size()); i++) {
+            generated += sampler.sample(model::logits, prompt(model, tasks.examples().get(i))).generatedIds().length;
+        }
+        long nanos = System.nanoTime() - start;
+        return nanos == 0 ? 0 : generated * 1e9 / nanos;
+    }
+
+    /** Runs examples {@code [b0, b1)} on one sampler each, in lockstep over batched forwards. */
+    private SamplerOutput[] generateTogether(DiffusionLm model, Sampling sampling, int mask, TaskSet tasks, int b0, int b1) {
+        int count = b1 - b0;
+        LockstepBatcher batcher = new LockstepBatcher(model::logits, count);
+        SamplerOutput[] outputs = new SamplerOutput[count];
+        Throwable[] errors = new Throwable[count];
+        Thread[] threads = new Thread[count];
+        for (int j = 0; j < count; j++) {
+            int[] prompt = prompt(model, tasks.examples().get(b0 + j));
+            int slot = j;
+            threads[j] = Thread.ofVirtual().name("eval-" + tasks.name() + "-" + (b0 + j)).start(() -> {
+                try {
+                    outputs[slot] = sampling.newSampler(mask).sample(batcher, prompt);
+                } catch (Throwable t) {
+                    errors[slot] = t;
+                } finally {
+                    batcher.finished();
+                }
+            });
+        }
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CancellationException("evaluation of " + tasks.name() + " interrupted");
+            }
+        }
+        for (int j = 0; j < count; j++) {
+            if (errors[j] != null) {
+                throw new IllegalStateException("generation failed on " + tasks.name() + " example " + (b0 + j)
+                        + ": " + errors[j].getMessage(), errors[j]);
+            }
+        }
+        return outputs;
+    }
+
+    /** {@code [BOS] + encode(prompt)}. */
+    private int[] prompt(DiffusionLm model, TaskSet.Example example) {
+        int[] encoded = tokenizer.encode(example.prompt());
+        int[] prompt = new int[encoded.length + 1];
+        prompt[0] = model.config().bosTokenId();
+        System.arraycopy(encoded, 0, prompt, 1, encoded.length);
+        return prompt;
+    }
+
+    /** The completion cut at the first EOS, decoded and stripped. */
+    private String answer(int[] completion, int eos) {
+        int end = 0;
+        while (end < completion.length && completion[end] != eos) {
+            end++;
+        }
+        return tokenizer.decode(Arrays.copyOf(completion, end), true).strip();
     }
 
     private Sampling sampling(Architecture architecture) {

@@ -149,7 +149,7 @@ public final class StudyRunner {
             double[] nll = evaluator.maskedNll(lm, p -> progress.report("masked NLL", 0.3 + 0.2 * p.fraction()));
             Evaluator.TaskScore m = evaluator.exactMatch(lm, math, p -> progress.report("math", 0.5 + 0.25 * p.fraction()));
             Evaluator.TaskScore c = evaluator.exactMatch(lm, code, p -> progress.report("code", 0.75 + 0.25 * p.fraction()));
-            double tokensPerSecond = (m.generatedTokens() + c.generatedTokens()) * 1e9 / (m.nanos() + c.nanos());
+            double tokensPerSecond = evaluator.singlePromptSpeed(lm, math, Evaluator.SPEED_EXAMPLES);
             LOG.debug("{} done in {} s of quantization", label, quantSeconds);
             return new StudyCell(spec.method(), spec.scheme(), spec.calibrationLabel(), nll, m.accuracy(), c.accuracy(),
                     lm.parameterBytes(), quantSeconds, tokensPerSecond);
