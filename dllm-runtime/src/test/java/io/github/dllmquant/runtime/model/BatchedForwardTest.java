@@ -21,7 +21,7 @@ class BatchedForwardTest {
             List<int[]> sequences = List.of(r.ints(17, 0, 1000).toArray(), r.ints(5, 0, 1000).toArray(),
                     r.ints(40, 0, 1000).toArray());
             float[][] batched = model.forward(sequences);
-            assertThat(batched).hasSize(3);
+            assertThat(batched.length).isEqualTo(3);
             for (int i = 0; i < sequences.size(); i++) {
                 float[] alone = model.forward(sequences.get(i));
                 assertThat(batched[i]).hasSameSizeAs(alone);
