@@ -134,8 +134,8 @@ public final class MaskedNll {
             float[][] logits = model.forward(inputs);
             for (int i = 0; i < ids.size(); i++) {
                 total = total.plus(scoreLogits(logits[i], ids.get(i), masks.get(i)));
+                progress.onProgress(new Progress("masked NLL r=" + ratio, w0 + i + 1, n));
             }
-            progress.onProgress(new Progress("masked NLL r=" + ratio, w1, n));
         }
         return total;
     }
