@@ -41,7 +41,8 @@ import java.util.Map;
  * <p>Crash safety ({@link AtomicFiles#replaceDirectory}): everything is written into a temporary folder
  * next to the target ({@code .NAME.tmp-PID-RANDOM}), forced to disk, then renamed into place; an existing
  * target is first renamed aside ({@code .NAME.old-PID-RANDOM}) and deleted only after the new folder is in
- * place. A crash leaves the old folder, or the new one, or (between the two renames, a window of two
+ * place (on Linux with native access the two are exchanged in one atomic step instead, and there is no
+ * window). A crash leaves the old folder, or the new one, or (between the two renames, a window of two
  * rename calls) no folder under the target's name and the old one under its {@code .old-} name, which the
  * next save to that target renames back before it starts, and which {@link DiffusionLm#load} names when
  * the target is missing. Never a half-written folder under the target's name. Temporary folders of

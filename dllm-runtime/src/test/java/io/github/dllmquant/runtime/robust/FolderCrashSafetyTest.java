@@ -26,8 +26,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * Kills (SIGKILL) a child JVM while it saves a quantized tiny-llada folder, to a new path and over an
  * existing folder, at random points of the save, and checks what is left: the target is a complete
  * folder that loads to one of the two versions' logits, or it does not exist (a first save not finished,
- * or the window between the two renames of a replacement, where the previous version waits under its
- * {@code .old-} name and load names it); every other entry is a hidden temporary of that target; the next
+ * or, where folders are not exchanged atomically, the window between the two renames of a replacement,
+ * where the previous version waits under its {@code .old-} name and load names it); every other entry is a hidden temporary of that target; the next
  * save removes them.
  */
 class FolderCrashSafetyTest {
@@ -87,6 +87,8 @@ class FolderCrashSafetyTest {
                 }
             } else if (AtomicFiles.interruptedReplacement(target).isPresent()) {
                 // killed between the two renames: the previous version waits under its .old- name, complete
+                assertThat(AtomicFiles.replacesFoldersInOneStep()).as("round %d: a rename window although the"
+                        + " folder is replaced by one atomic exchange", round).isFalse();
                 Path previous = AtomicFiles.interruptedReplacement(target).orElseThrow();
                 assertThat(fileNames(previous)).isEqualTo(completeFiles);
                 assertThatThrownBy(() -> DiffusionLm.load(target)).isInstanceOf(NoSuchFileException.class)

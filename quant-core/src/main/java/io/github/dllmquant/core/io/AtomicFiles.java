@@ -34,10 +34,11 @@ import java.util.stream.Stream;
  * rw-r--r-- and rwxr-xr-x under the usual umask 022) instead of the 0600 of
  * {@link Files#createTempFile}, which would leave a shared model folder unreadable to others.
  *
- * <p>Replacing an existing folder takes two renames (old folder aside, new folder in): a crash between
- * them leaves no folder under the target's name and the old one under its {@code .old-} name;
- * {@link #replaceDirectory} run again for that target first renames it back, and
- * {@link #interruptedReplacement} names it for error messages.
+ * <p>Replacing an existing folder is one atomic exchange on Linux when native access is enabled
+ * ({@code renameat2(RENAME_EXCHANGE)}, see {@link #replacesFoldersInOneStep()}). Elsewhere it takes two
+ * renames (old folder aside, new folder in): a crash between them leaves no folder under the target's name
+ * and the old one under its {@code .old-} name; {@link #replaceDirectory} run again for that target first
+ * renames it back, and {@link #interruptedReplacement} names it for error messages.
  */
 public final class AtomicFiles {
 
@@ -116,6 +117,8 @@ public final class AtomicFiles {
      * comment for the window between the two renames). On failure the temporary folder is deleted and
      * {@code target} is untouched. Leftovers of earlier writes to {@code target} by processes that died
      * are removed first; the previous version left by a crash between the two renames is put back first.
+     * Where available the existing folder is exchanged with the new one atomically instead
+     * ({@link #replacesFoldersInOneStep()}).
      */
     public static void replaceDirectory(Path target, FolderWriter body) throws IOException {
         Path abs = target.toAbsolutePath().normalize();
@@ -132,6 +135,11 @@ public final class AtomicFiles {
         }
         if (!Files.exists(abs)) {
             move(tmp, abs, false);
+        } else if (DirectoryExchange.exchange(tmp, abs)) {
+            // one atomic step: the target holds the new folder, tmp the old one (a dead writer's temporary
+            // if we crash before deleting it)
+            forceDirectory(parent);
+            deleteRecursively(tmp);
         } else {
             Path old = siblingName(abs, OLD);
             move(abs, old, false);
@@ -147,6 +155,15 @@ public final class AtomicFiles {
             deleteRecursively(old);
         }
         forceDirectory(parent);
+    }
+
+    /**
+     * Whether {@link #replaceDirectory} swaps an existing folder for the new one in a single atomic step
+     * (Linux {@code renameat2} with native access enabled) rather than by two renames with a short window
+     * in between.
+     */
+    public static boolean replacesFoldersInOneStep() {
+        return DirectoryExchange.available();
     }
 
     /**

@@ -90,6 +90,31 @@ class AtomicFilesTest {
     }
 
     @Test
+    void onLinuxWithNativeAccessFoldersAreExchangedInOneStep() throws IOException {
+        assumeTrue(System.getProperty("os.name").startsWith("Linux"), "Linux renameat2");
+        // the build runs tests with --enable-native-access=ALL-UNNAMED, as the launchers run the SDK
+        assertThat(AtomicFiles.replacesFoldersInOneStep()).isTrue();
+        Path a = Files.createDirectory(dir.resolve("a"));
+        Path b = Files.createDirectory(dir.resolve("b"));
+        Files.writeString(a.resolve("x"), "from a");
+        Files.writeString(b.resolve("y"), "from b");
+        assertThat(DirectoryExchange.exchange(a, b)).isTrue();
+        assertThat(Files.readString(a.resolve("y"))).isEqualTo("from b");
+        assertThat(Files.readString(b.resolve("x"))).isEqualTo("from a");
+        assertThat(a.resolve("x")).doesNotExist();
+        // a failing exchange changes nothing and reports false, so the caller can fall back
+        assertThat(DirectoryExchange.exchange(a, dir.resolve("missing"))).isFalse();
+        assertThat(Files.readString(a.resolve("y"))).isEqualTo("from b");
+        // replacing leaves no .old- folder at any moment; afterwards only the target is left
+        AtomicFiles.replaceDirectory(b, d -> Files.writeString(d.resolve("z"), "new"));
+        try (Stream<Path> entries = Files.list(dir)) {
+            assertThat(entries.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("a", "b");
+        }
+        assertThat(Files.readString(b.resolve("z"))).isEqualTo("new");
+        assertThat(b.resolve("x")).doesNotExist();
+    }
+
+    @Test
     void aReplacementInterruptedBetweenItsRenamesIsNamedThenPutBackByTheNextOne() throws IOException {
         Path target = dir.resolve("model");
         AtomicFiles.replaceDirectory(target, d -> Files.writeString(d.resolve("config.json"), "v1"));
