@@ -4,14 +4,19 @@ import io.github.dllmquant.core.concurrent.Parallel;
 import io.github.dllmquant.core.kernels.ElementwiseKernels;
 import io.github.dllmquant.core.kernels.KernelProvider;
 
+import java.util.Arrays;
+
 /**
  * Multi-head scaled dot-product attention without a causal mask (every query attends to every key),
  * with grouped-query sharing: query head {@code h} reads key/value head {@code h / (heads/kvHeads)}.
  *
- * <p>Queries and keys are separate arrays with their own row counts so that a later approximate
- * KV cache (dllm-runtime.md §6) can pass only the query rows it recomputes together with K/V rows
- * of every position (fresh for the recomputed ones, cached for the rest). Keys are expected after
- * RoPE. Heads run in parallel; each writes its own columns of {@code out}.
+ * <p>Keys and values are read per key/value head in a transposed layout {@code (headDim, keys)}
+ * ({@link #transposeHeads}), so that a query's scores are {@code headDim} vector updates along the keys
+ * and its output {@code headDim} dot products along the keys, instead of one short call per key (which
+ * dominated at small head sizes). The same transposed arrays are what an approximate KV cache keeps
+ * (dllm-runtime.md §6): {@link #attend} then takes the fresh K/V of the recomputed rows separately and
+ * uses them in place of the cached (stale) entries without copying the cache. Keys are expected after
+ * RoPE. Query heads run in parallel; each writes its own columns of {@code out}.
  */
 final class Attention {
 
@@ -19,55 +24,120 @@ final class Attention {
     }
 
     /**
-     * {@code out[t, h] = softmax(q[t, h]·k[:, g(h)]ᵀ / sqrt(headDim)) · v[:, g(h)]}.
+     * Per key/value head, the transposed rows of {@code src}: {@code result[g][d·rows + s] = src[s, g·headDim + d]}.
      *
-     * @param q       {@code [queries, heads·headDim]}
-     * @param queries query rows
-     * @param k       {@code [keys, kvHeads·headDim]}
-     * @param v       {@code [keys, kvHeads·headDim]}
-     * @param keys    key rows
-     * @param out     {@code [queries, heads·headDim]}, overwritten
+     * @param src {@code (rows, kvHeads·headDim)}
+     * @return {@code [kvHeads][(headDim, rows)]}
+     */
+    static float[][] transposeHeads(float[] src, int rows, int kvHeads, int headDim) {
+        int width = kvHeads * headDim;
+        float[][] heads = new float[kvHeads][headDim * rows];
+        Parallel.forRange(kvHeads, g -> {
+            float[] dst = heads[g];
+            int off = g * headDim;
+            for (int s = 0; s < rows; s++) {
+                int row = s * width + off;
+                for (int d = 0; d < headDim; d++) {
+                    dst[d * rows + s] = src[row + d];
+                }
+            }
+        });
+        return heads;
+    }
+
+    /**
+     * Attention of {@code queries} rows over {@code keys} rows given row-major: {@code k}, {@code v}
+     * {@code [keys, kvHeads·headDim]} (keys after RoPE); {@code out} {@code [queries, heads·headDim]}.
      */
     static void attend(float[] q, int queries, float[] k, float[] v, int keys, int heads, int kvHeads, int headDim,
                        float[] out) {
+        attend(q, queries, transposeHeads(k, keys, kvHeads, headDim), transposeHeads(v, keys, kvHeads, headDim), keys,
+                null, null, 0, 0, heads, kvHeads, headDim, out);
+    }
+
+    /**
+     * {@code out[t, h] = softmax(q[t, h]·k[:, g(h)]ᵀ / sqrt(headDim)) · v[:, g(h)]} over all {@code keys}
+     * positions, where positions {@code from..from+freshRows−1} take their key and value from
+     * {@code freshK}/{@code freshV} instead of {@code kT}/{@code vT} (whose entries there are ignored).
+     *
+     * @param q         {@code [queries, heads·headDim]}
+     * @param kT        per kv head {@code (headDim, keys)} keys after RoPE ({@link #transposeHeads})
+     * @param vT        per kv head {@code (headDim, keys)} values
+     * @param keys      key positions
+     * @param freshK    {@code [freshRows, kvHeads·headDim]} keys of positions {@code from..}, or null when none
+     * @param freshV    {@code [freshRows, kvHeads·headDim]} values, or null
+     * @param from      first fresh position
+     * @param freshRows fresh positions (0 for none)
+     * @param out       {@code [queries, heads·headDim]}, overwritten
+     */
+    static void attend(float[] q, int queries, float[][] kT, float[][] vT, int keys, float[] freshK, float[] freshV,
+                       int from, int freshRows, int heads, int kvHeads, int headDim, float[] out) {
         int group = heads / kvHeads;
         int qWidth = heads * headDim;
         int kvWidth = kvHeads * headDim;
+        if (freshRows * 4 > keys) {
+            // many fresh rows (a prefix cache): scoring them one by one would cost more than merging them
+            // into a copy of the cache's heads once
+            float[][] mergedK = merge(kT, freshK, from, freshRows, keys, kvHeads, headDim);
+            float[][] mergedV = merge(vT, freshV, from, freshRows, keys, kvHeads, headDim);
+            attend(q, queries, mergedK, mergedV, keys, null, null, 0, 0, heads, kvHeads, headDim, out);
+            return;
+        }
         float scale = (float) (1.0 / Math.sqrt(headDim));
         ElementwiseKernels ops = KernelProvider.elementwise(); // vectorised; the caller checked the shapes
         Parallel.forRange(heads, h -> {
-            int kvOffset = (h / group) * headDim;
-            // this head's keys and values, transposed (headDim, keys): the loops below then run along the
-            // keys, headDim long vector loops instead of one short dot/axpy per key
-            float[] khT = gatherTransposed(k, keys, kvWidth, kvOffset, headDim);
-            float[] vhT = gatherTransposed(v, keys, kvWidth, kvOffset, headDim);
-            float[] att = new float[keys]; // (keys) scores of one query row
+            int g = h / group;
+            float[] kh = kT[g];
+            float[] vh = vT[g];
+            int freshOffset = g * headDim;
+            float[] att = new float[keys];     // (keys) scores, then weights, of one query row
+            float[] freshWeights = new float[freshRows];
+            float[] acc = new float[headDim];
+            float[] qh = new float[headDim];
             for (int t = 0; t < queries; t++) {
-                int qRow = t * qWidth + h * headDim;
-                // attention scores q·kᵀ / sqrt(head_dim), accumulated one head dimension at a time
-                java.util.Arrays.fill(att, 0f);
+                System.arraycopy(q, t * qWidth + h * headDim, qh, 0, headDim);
+                // scores q·kᵀ along the keys: one update per head dimension
+                Arrays.fill(att, 0f);
                 for (int d = 0; d < headDim; d++) {
-                    ops.axpy(q[qRow + d] * scale, khT, d * keys, att, 0, keys);
+                    ops.axpy(qh[d], kh, d * keys, att, 0, keys);
                 }
+                for (int r = 0; r < freshRows; r++) {
+                    att[from + r] = ops.dot(qh, 0, freshK, r * kvWidth + freshOffset, headDim);
+                }
+                ops.scale(att, 0, keys, scale);
                 // softmax over all keys (bidirectional: no mask)
                 ops.softmax(att, 0, keys);
-                // weighted sum of the values: one dot product over the keys per head dimension
-                for (int d = 0; d < headDim; d++) {
-                    out[qRow + d] = ops.dot(att, 0, vhT, d * keys, keys);
+                // weighted sum of the values: cached ones along the keys, fresh ones added row by row
+                for (int r = 0; r < freshRows; r++) {
+                    freshWeights[r] = att[from + r];
+                    att[from + r] = 0f;
                 }
+                for (int d = 0; d < headDim; d++) {
+                    acc[d] = ops.dot(att, 0, vh, d * keys, keys);
+                }
+                for (int r = 0; r < freshRows; r++) {
+                    ops.axpy(freshWeights[r], freshV, r * kvWidth + freshOffset, acc, 0, headDim);
+                }
+                System.arraycopy(acc, 0, out, t * qWidth + h * headDim, headDim);
             }
         });
     }
 
-    /** Columns {@code [offset, offset+headDim)} of {@code src (rows, width)}, transposed to {@code (headDim, rows)}. */
-    private static float[] gatherTransposed(float[] src, int rows, int width, int offset, int headDim) {
-        float[] dst = new float[rows * headDim];
-        for (int r = 0; r < rows; r++) {
-            int s = r * width + offset;
-            for (int d = 0; d < headDim; d++) {
-                dst[d * rows + r] = src[s + d];
+    /** Copies of the per-head transposed {@code cached} with positions {@code from..} taken from {@code fresh}. */
+    private static float[][] merge(float[][] cached, float[] fresh, int from, int freshRows, int keys, int kvHeads,
+                                   int headDim) {
+        int width = kvHeads * headDim;
+        float[][] merged = new float[kvHeads][];
+        Parallel.forRange(kvHeads, g -> {
+            float[] m = cached[g].clone();
+            for (int r = 0; r < freshRows; r++) {
+                int row = r * width + g * headDim;
+                for (int d = 0; d < headDim; d++) {
+                    m[d * keys + from + r] = fresh[row + d];
+                }
             }
-        }
-        return dst;
+            merged[g] = m;
+        });
+        return merged;
     }
 }

@@ -110,7 +110,7 @@ public final class DiffusionLm implements QuantizableModel, AutoCloseable {
      * position i (Dream's raw, unshifted rows). LLaDA with {@code scale_logits} is scaled here.
      */
     public float[] logits(int[] ids) {
-        return fullForward(ids, null, null);
+        return fullForward(ids, null);
     }
 
     /**
@@ -175,11 +175,9 @@ public final class DiffusionLm implements QuantizableModel, AutoCloseable {
      */
     public KvCache startCache(int[] ids) {
         int L = checkIds(ids);
-        int kvDim = config.kvDim();
-        float[][] keys = new float[blocks.length][L * kvDim];
-        float[][] values = new float[blocks.length][L * kvDim];
-        float[] logits = fullForward(ids, keys, values);
-        return new KvCache(this, L, keys, values, logits);
+        LayerKv[] layers = new LayerKv[blocks.length];
+        float[] logits = fullForward(ids, layers);
+        return new KvCache(this, L, layers, logits);
     }
 
     /**
@@ -195,7 +193,7 @@ public final class DiffusionLm implements QuantizableModel, AutoCloseable {
      * Raw logits of rows {@code [from, to)} of {@code ids} against cached keys and values: embeddings and
      * every layer run only on those rows; their attention reads the cache for all other positions.
      */
-    float[] cachedRows(int[] ids, int from, int to, float[][] keys, float[][] values) {
+    float[] cachedRows(int[] ids, int from, int to, LayerKv[] layers) {
         int L = checkIds(ids);
         int rows = to - from;
         int dim = config.hidden();
@@ -205,12 +203,13 @@ public final class DiffusionLm implements QuantizableModel, AutoCloseable {
             wte.copyRow(ids[from + t], x, t * dim);
         }
         for (int b = 0; b < blocks.length; b++) {
-            blocks[b].forwardRowsInPlace(x, from, rows, keys[b], values[b], L);
+            blocks[b].forwardRowsInPlace(x, from, rows, layers[b], L);
         }
         return head(x, rows);
     }
 
-    private float[] fullForward(int[] ids, float[][] keys, float[][] values) {
+    /** The whole sequence; with {@code layers} non-null, every layer's K/V is kept there for a cache. */
+    private float[] fullForward(int[] ids, LayerKv[] layers) {
         int L = checkIds(ids);
         int dim = config.hidden();
         EmbeddingTable wte = embedding;
@@ -221,8 +220,8 @@ public final class DiffusionLm implements QuantizableModel, AutoCloseable {
         }
         // the blocks: bidirectional attention and SwiGLU MLP, each added into x
         for (int b = 0; b < blocks.length; b++) {
-            blocks[b].forwardInPlace(x, L, ActivationObserver.NONE, keys == null ? null : keys[b],
-                    values == null ? null : values[b]);
+            int layer = b;
+            blocks[b].forwardInPlace(x, L, ActivationObserver.NONE, layers == null ? null : kv -> layers[layer] = kv);
         }
         return head(x, L);
     }

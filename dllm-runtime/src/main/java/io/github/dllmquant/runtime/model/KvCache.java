@@ -11,23 +11,21 @@ package io.github.dllmquant.runtime.model;
  *   <li>prefix cache: rows {@code [blockStart, L)}: the current block and every later position;</li>
  *   <li>dual cache: rows {@code [blockStart, blockEnd)}: only the block.</li>
  * </ul>
- * The cache itself is never written after it is built (fresh K/V replace the cached rows in a per-call
- * copy), so one cache may serve concurrent calls; refreshing means starting a new cache. Works with
+ * The cache itself is never written or copied after it is built (the recomputed rows' fresh K/V are used
+ * in place of their cached entries inside attention), so one cache may serve concurrent calls; refreshing means starting a new cache. Works with
  * every {@link io.github.dllmquant.core.linear.Linear} kind: the layers simply see fewer tokens.
  */
 public final class KvCache implements io.github.dllmquant.runtime.sampling.CachedLogits {
 
     private final DiffusionLm model;
     private final int length;
-    private final float[][] keys;   // [layer] (L, kvDim) after RoPE
-    private final float[][] values; // [layer] (L, kvDim)
+    private final LayerKv[] layers; // per layer: keys after RoPE and values, per kv head (headDim, L)
     private final float[] logits;   // (L, vocab) of the full pass that built the cache
 
-    KvCache(DiffusionLm model, int length, float[][] keys, float[][] values, float[] logits) {
+    KvCache(DiffusionLm model, int length, LayerKv[] layers, float[] logits) {
         this.model = model;
         this.length = length;
-        this.keys = keys;
-        this.values = values;
+        this.layers = layers;
         this.logits = logits;
     }
 
@@ -60,6 +58,6 @@ public final class KvCache implements io.github.dllmquant.runtime.sampling.Cache
             throw new IllegalArgumentException("row range [" + from + ", " + to + ") is empty or outside [0, "
                     + length + ")");
         }
-        return model.cachedRows(ids, from, to, keys, values);
+        return model.cachedRows(ids, from, to, layers);
     }
 }

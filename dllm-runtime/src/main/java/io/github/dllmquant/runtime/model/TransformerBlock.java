@@ -53,24 +53,23 @@ public final class TransformerBlock implements QuantizableBlock {
      * @param observer sees each linear group's input
      */
     void forwardInPlace(float[] x, int L, ActivationObserver observer) {
-        forwardInPlace(x, L, observer, null, null);
+        forwardInPlace(x, L, observer, null);
     }
 
     /**
-     * As {@link #forwardInPlace(float[], int, ActivationObserver)}, also keeping this layer's keys (after
-     * RoPE) and values of every position for an approximate KV cache (dllm-runtime.md §6).
+     * As {@link #forwardInPlace(float[], int, ActivationObserver)}, also handing this layer's keys (after
+     * RoPE) and values of every position to {@code kvSink} for an approximate KV cache (dllm-runtime.md §6).
      *
-     * @param keysOut   {@code (L, kvDim)} receives the keys after RoPE, or null
-     * @param valuesOut {@code (L, kvDim)} receives the values, or null
+     * @param kvSink receives the layer's K/V in {@link Attention}'s per-head transposed layout, or null
      */
-    void forwardInPlace(float[] x, int L, ActivationObserver observer, float[] keysOut, float[] valuesOut) {
+    void forwardInPlace(float[] x, int L, ActivationObserver observer, LayerKv.Sink kvSink) {
         int dim = config.hidden();
         float eps = (float) config.rmsEps();
         float[] xb = new float[L * dim];  // (L, hidden) normed input of a sub-layer
         // attention rmsnorm
         Kernels.rmsNorm(x, attentionNorm, eps, xb, L, dim);
         observer.onGroupInput(GroupRole.QKV, xb, L);
-        float[] attOut = attention(xb, L, observer, keysOut, valuesOut); // (L, hidden)
+        float[] attOut = attention(xb, L, observer, kvSink); // (L, hidden)
         // residual connection back into x
         Kernels.axpy(1f, attOut, 0, x, 0, L * dim);
         ffnInPlace(x, xb, L, observer);
@@ -124,23 +123,20 @@ public final class TransformerBlock implements QuantizableBlock {
     /**
      * Runs the block on {@code rows} consecutive positions {@code from..from+rows−1} of a longer
      * sequence whose other positions are represented only by cached keys and values: the rows' queries
-     * attend to the cached K/V of every position, with the rows' own fresh K/V replacing their cached
-     * entries (in a per-call copy; the cache is not written).
+     * attend to the cached K/V of every position, with the rows' own fresh K/V used instead of their
+     * cached (stale) entries. The cache is only read, never copied or written.
      *
-     * @param x            {@code (rows, hidden)} residual stream of those positions, updated in place
-     * @param cachedKeys   {@code (L, kvDim)} keys after RoPE of the whole sequence, read only
-     * @param cachedValues {@code (L, kvDim)} values of the whole sequence, read only
-     * @param L            length of the whole sequence
+     * @param x      {@code (rows, hidden)} residual stream of those positions, updated in place
+     * @param cached this layer's keys after RoPE and values of the whole sequence
+     * @param L      length of the whole sequence
      */
-    void forwardRowsInPlace(float[] x, int from, int rows, float[] cachedKeys, float[] cachedValues, int L) {
+    void forwardRowsInPlace(float[] x, int from, int rows, LayerKv cached, int L) {
         int dim = config.hidden();
         int kvDim = config.kvDim();
         float eps = (float) config.rmsEps();
         float[] xb = new float[rows * dim];
         Kernels.rmsNorm(x, attentionNorm, eps, xb, rows, dim);
         float[] q = new float[rows * LayerShapes.qDim(config)];
-        float[] k = cachedKeys.clone();   // (L, kvDim) cached keys, the rows' entries overwritten below
-        float[] v = cachedValues.clone(); // (L, kvDim)
         float[] kRows = new float[rows * kvDim];
         float[] vRows = new float[rows * kvDim];
         linear(LinearRole.Q).forward(xb, rows, q);
@@ -149,10 +145,9 @@ public final class TransformerBlock implements QuantizableBlock {
         // RoPE at the rows' absolute positions, so fresh keys line up with the cached ones
         Kernels.rope(q, rows, config.heads(), from, rope);
         Kernels.rope(kRows, rows, config.kvHeads(), from, rope);
-        System.arraycopy(kRows, 0, k, from * kvDim, rows * kvDim);
-        System.arraycopy(vRows, 0, v, from * kvDim, rows * kvDim);
         float[] att = new float[rows * LayerShapes.qDim(config)];
-        Attention.attend(q, rows, k, v, L, config.heads(), config.kvHeads(), config.headDim(), att);
+        Attention.attend(q, rows, cached.keys(), cached.values(), L, kRows, vRows, from, rows, config.heads(),
+                config.kvHeads(), config.headDim(), att);
         float[] attOut = new float[rows * dim];
         linear(LinearRole.O).forward(att, rows, attOut);
         Kernels.axpy(1f, attOut, 0, x, 0, rows * dim);
@@ -173,10 +168,10 @@ public final class TransformerBlock implements QuantizableBlock {
 
     /** The attention sub-layer from its normed input: q/k/v, RoPE, attention, output projection. */
     private float[] attention(float[] xb, int L, ActivationObserver observer) {
-        return attention(xb, L, observer, null, null);
+        return attention(xb, L, observer, null);
     }
 
-    private float[] attention(float[] xb, int L, ActivationObserver observer, float[] keysOut, float[] valuesOut) {
+    private float[] attention(float[] xb, int L, ActivationObserver observer, LayerKv.Sink kvSink) {
         float[] q = new float[L * LayerShapes.qDim(config)];    // (L, n_heads·head_dim)
         float[] k = new float[L * config.kvDim()];   // (L, n_kv_heads·head_dim)
         float[] v = new float[L * config.kvDim()];   // (L, n_kv_heads·head_dim)
@@ -187,13 +182,15 @@ public final class TransformerBlock implements QuantizableBlock {
         // RoPE on q and k (rotate-half, float32)
         Kernels.rope(q, L, config.heads(), 0, rope);
         Kernels.rope(k, L, config.kvHeads(), 0, rope);
-        if (keysOut != null) {
-            System.arraycopy(k, 0, keysOut, 0, k.length);
-            System.arraycopy(v, 0, valuesOut, 0, v.length);
+        // per kv head, transposed (head_dim, L): the layout attention reads and a KV cache keeps
+        float[][] kT = Attention.transposeHeads(k, L, config.kvHeads(), config.headDim());
+        float[][] vT = Attention.transposeHeads(v, L, config.kvHeads(), config.headDim());
+        if (kvSink != null) {
+            kvSink.accept(new LayerKv(kT, vT));
         }
         // multi-head attention over all positions (bidirectional)
         float[] att = new float[L * LayerShapes.qDim(config)];  // (L, n_heads·head_dim) concatenated head outputs
-        Attention.attend(q, L, k, v, L, config.heads(), config.kvHeads(), config.headDim(), att);
+        Attention.attend(q, L, kT, vT, L, null, null, 0, 0, config.heads(), config.kvHeads(), config.headDim(), att);
         observer.onGroupInput(GroupRole.O, att, L);
         // output projection
         float[] out = new float[L * config.hidden()]; // (L, hidden)

@@ -49,12 +49,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * first block is its costliest (it recomputes the block and everything after it). The 1 B model is
  * quantized on a few short random calibration sequences (the kernels' speed does not depend on them).
  *
- * <p>Writes its own {@code decodebench} section of {@code bench/RESULTS.md} with the machine line.
+ * <p>Writes one section of {@code bench/RESULTS.md} per scheme ({@code decodebench-fp}, ...), each with the
+ * machine line and the command, so the schemes may be run (and re-run) separately.
  */
 public final class DecodeBench {
 
-    private static final String BEGIN = ResultsSection.begin("decodebench", "DecodeBench");
-    private static final String END = ResultsSection.end("decodebench");
     /** Prompt tokens (BOS + corpus text for tiny-llada, random ids for the 1 B model). */
     public static final int PROMPT_LENGTH = 64;
     /** Generated tokens. */
@@ -193,7 +192,11 @@ public final class DecodeBench {
         run(new Options(tiny, quick, bigBlocks, schemes, big, results), System.out);
     }
 
-    /** Runs every model, scheme and variant, prints each row as it is measured, writes the section if asked. */
+    /**
+     * Runs every scheme, model and variant, prints each row as it is measured and, if asked, writes one
+     * section per scheme ({@code decodebench-fp}, {@code decodebench-w4a16}, {@code decodebench-w8a8}) as soon
+     * as that scheme is done, so a run of some schemes replaces only theirs.
+     */
     public static List<Row> run(Options options, PrintStream out) throws IOException {
         String machine = KernelBench.machineLine();
         out.println(machine);
@@ -201,21 +204,20 @@ public final class DecodeBench {
         int gen = options.genLength();
         Tokenizer tokenizer = Tokenizers.load(options.tinyFolder());
         int[] tinyPrompt = tinyPrompt(options.tinyFolder(), tokenizer);
+        ModelConfig config = options.quick() ? ForwardBench.quickConfig() : DiffusionLm.benchmarkConfig1B();
+        String label = String.format(Locale.ROOT, "random LLaDA d_model %d, %d layers, MLP %d%s", config.hidden(),
+                config.layers(), config.intermediate(), options.quick() ? " (quick)" : " (~1B)");
+        int[] bigPrompt = randomIds(PROMPT_LENGTH, config.vocabSize() - 8, 17); // below the special ids
         for (String scheme : options.schemes()) {
+            List<Row> schemeRows = new ArrayList<>();
             try (DiffusionLm tiny = DiffusionLm.load(options.tinyFolder())) {
                 if (!scheme.equals("fp")) {
                     Calibrator.quantize(tiny, recipe(scheme), Calibration.defaultCorpus().samples(16), tokenizer::encode,
                             ProgressListener.NONE);
                 }
-                rows.addAll(measure(tiny, "tiny-llada", scheme, tinyPrompt, gen, gen / BLOCK_LENGTH, out));
+                schemeRows.addAll(measure(tiny, "tiny-llada", scheme, tinyPrompt, gen, gen / BLOCK_LENGTH, out));
             }
-        }
-        if (options.big()) {
-            ModelConfig config = options.quick() ? ForwardBench.quickConfig() : DiffusionLm.benchmarkConfig1B();
-            String label = String.format(Locale.ROOT, "random LLaDA d_model %d, %d layers, MLP %d%s", config.hidden(),
-                    config.layers(), config.intermediate(), options.quick() ? " (quick)" : " (~1B)");
-            int[] prompt = randomIds(PROMPT_LENGTH, config.vocabSize() - 8, 17); // below the special ids
-            for (String scheme : options.schemes()) {
+            if (options.big()) {
                 out.println("building " + label + ", " + scheme + " ...");
                 try (DiffusionLm big = DiffusionLm.random(config, 2026)) {
                     if (!scheme.equals("fp")) {
@@ -228,19 +230,21 @@ public final class DecodeBench {
                         Calibrator.quantize(big, recipe.build(), recipe.toString(), calibration, ProgressListener.NONE);
                         out.printf(Locale.ROOT, "  quantized (%s) in %.1f s%n", recipe, (System.nanoTime() - t0) / 1e9);
                     }
-                    rows.addAll(measure(big, label, scheme, prompt, gen, options.quick() ? 1 : options.bigBlocks(), out));
+                    schemeRows.addAll(measure(big, label, scheme, bigPrompt, gen, options.quick() ? 1 : options.bigBlocks(),
+                            out));
                 }
             }
-        }
-        String command = "java ... io.github.dllmquant.examples.bench.DecodeBench"
-                + (options.quick() ? " --quick" : "") + (options.bigBlocks() != 1 ? " --big-blocks " + options.bigBlocks() : "")
-                + (options.schemes().equals(SCHEMES) ? "" : " --schemes " + String.join(",", options.schemes()))
-                + (options.big() ? "" : " --no-big") + " (or ./dllmq bench --only decode)";
-        String section = section(machine, command, options, rows);
-        out.print(section);
-        if (options.results() != null) {
-            ResultsSection.write(options.results(), BEGIN, END, section);
-            out.println("wrote decode section of " + options.results());
+            String command = "java ... io.github.dllmquant.examples.bench.DecodeBench --schemes " + scheme
+                    + (options.quick() ? " --quick" : "") + (options.bigBlocks() != 1 ? " --big-blocks " + options.bigBlocks() : "")
+                    + (options.big() ? "" : " --no-big") + " (all schemes: ./dllmq bench --only decode)";
+            String section = section(machine, command, scheme, options, schemeRows);
+            out.print(section);
+            if (options.results() != null) {
+                ResultsSection.write(options.results(), ResultsSection.begin("decodebench-" + scheme, "DecodeBench"),
+                        ResultsSection.end("decodebench-" + scheme), section);
+                out.println("wrote the decodebench-" + scheme + " section of " + options.results());
+            }
+            rows.addAll(schemeRows);
         }
         return rows;
     }
@@ -380,9 +384,9 @@ public final class DecodeBench {
         return ids;
     }
 
-    private static String section(String machine, String command, Options options, List<Row> rows) {
+    private static String section(String machine, String command, String scheme, Options options, List<Row> rows) {
         StringBuilder sb = new StringBuilder();
-        sb.append("### DecodeBench run of ").append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append("\n\n");
+        sb.append("### DecodeBench, ").append(scheme).append(", run of ").append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append("\n\n");
         sb.append("Machine: ").append(machine).append("  \n");
         sb.append("Command: `").append(command).append("`  \n");
         sb.append(String.format(Locale.ROOT, "Protocol: LLaDA sampling of %d tokens after a %d-token prompt, block length %d, "

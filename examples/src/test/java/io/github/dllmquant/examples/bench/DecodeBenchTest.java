@@ -60,14 +60,14 @@ class DecodeBenchTest {
             }
         }
         String md = Files.readString(results);
-        assertThat(md).startsWith("# Results\n\nhand-written log stays\n").contains("<!-- decodebench:begin")
-                .contains("<!-- decodebench:end -->").contains("Machine: ").contains("| tiny-llada | fp | vanilla | 64 |")
+        assertThat(md).startsWith("# Results\n\nhand-written log stays\n").contains("<!-- decodebench-fp:begin")
+                .contains("<!-- decodebench-fp:end -->").contains("Machine: ").contains("| tiny-llada | fp | vanilla | 64 |")
                 .contains("threshold 0.9 + dual cache");
         // a second write replaces the section instead of appending one
-        ResultsSection.write(results, ResultsSection.begin("decodebench", "DecodeBench"), ResultsSection.end("decodebench"),
+        ResultsSection.write(results, ResultsSection.begin("decodebench-fp", "DecodeBench"), ResultsSection.end("decodebench-fp"),
                 "replaced\n");
         String md2 = Files.readString(results);
-        assertThat(md2.split("decodebench:begin", -1)).hasSize(2);
+        assertThat(md2.split("decodebench-fp:begin", -1)).hasSize(2);
         assertThat(md2).contains("replaced\n").doesNotContain("| tiny-llada | fp | vanilla |")
                 .startsWith("# Results\n\nhand-written log stays\n");
     }
