@@ -18,6 +18,15 @@ import java.util.random.RandomGenerator;
  * </pre>
  * Steps of the confidence algorithms whose count {@code n} is 0 are skipped without a forward pass:
  * they would not change the sequence (the count depends only on {@code N} and the timesteps).
+ *
+ * <p>With blocks ({@link DreamSampling#blockLength()} below the generated length) the loop above runs per
+ * block over the masked positions before the block's end, with the block's own schedule of
+ * {@code steps / blocks} steps. With a {@link CacheMode}, each block's first executed step is a full pass
+ * that refreshes the KV cache; later steps recompute, against the cache, the row before the block (the
+ * logit shift makes it the predictor of the block's first position), the block, and for a prefix cache
+ * every later row. dllm-runtime.md §6 instead commits the block's first token from the refreshing full
+ * pass (Fast-dLLM computes only the block's rows); recomputing that one extra row keeps the sampler's
+ * choices unchanged, so that a cache refreshed at every step reproduces the sampler without cache.
  */
 final class DreamSampler implements Sampler {
 
@@ -41,38 +50,71 @@ final class DreamSampler implements Sampler {
         RandomGenerator random = SamplingMath.random(seed);
         int[] x = Arrays.copyOf(promptIds, promptIds.length + settings.genLength());
         Arrays.fill(x, promptIds.length, x.length, maskId);
+        boolean origin = settings.algorithm() == DreamAlgorithm.ORIGIN;
         int executed = 0;
-        for (int i = 0; i < settings.steps(); i++) {
-            int[] masked = maskedPositions(x);
-            boolean origin = settings.algorithm() == DreamAlgorithm.ORIGIN;
-            int transfer = origin ? masked.length : settings.transferCount(i, masked.length);
-            if (masked.length == 0 || transfer == 0) {
-                continue;
+        for (int block = 0; block < settings.blocks(); block++) {
+            int start = promptIds.length + block * settings.blockLength();
+            int end = start + settings.blockLength();
+            CachedLogits cache = null; // refreshed by the block's first executed step
+            for (int i = 0; i < settings.stepsPerBlock(); i++) {
+                // the rows a cached step recomputes: the one before the block (its shifted row predicts the
+                // block's first position), the block, and for a prefix cache everything after it
+                // (from the first masked position before the block instead, if the prompt holds masks)
+                int first = cache == null ? 0 : firstCandidate(x, start);
+                int from = Math.max(first - 1, 0);
+                int to = cache == null || settings.cacheMode() == CacheMode.PREFIX ? x.length : end;
+                // candidates: masked positions before the block's end (prompt masks too, as without a cache)
+                int[] masked = maskedPositions(x, first, end);
+                int transfer = origin ? masked.length : settings.transferCount(i, masked.length);
+                if (masked.length == 0 || transfer == 0) {
+                    continue;
+                }
+                cancel.throwIfCancelled(executed);
+                float[] logits;
+                if (settings.cacheMode() == CacheMode.NONE) {
+                    logits = model.logits(x.clone());
+                } else if (cache == null) {
+                    cache = model.startCache(x.clone());
+                    logits = cache.logits();
+                } else {
+                    logits = cache.logits(x.clone(), from, to);
+                }
+                int rows = to - from;
+                int vocab = logits.length / rows;
+                if (vocab * rows != logits.length || vocab < 1) {
+                    throw new IllegalStateException("model returned " + logits.length + " logits for " + rows
+                            + " positions: not a multiple");
+                }
+                Rows shifted = new Rows(logits, from, vocab);
+                int[] chosen = origin
+                        ? originStep(i, masked, shifted, random, x)
+                        : confidenceStep(transfer, masked, shifted, random, x);
+                int[] tokens = new int[chosen.length];
+                for (int c = 0; c < chosen.length; c++) {
+                    tokens[c] = x[chosen[c]];
+                }
+                listener.onStep(new StepEvent(executed, block, chosen, tokens));
+                executed++;
             }
-            cancel.throwIfCancelled(executed);
-            float[] logits = model.logits(x.clone());
-            int vocab = logits.length / x.length;
-            if (vocab * x.length != logits.length || vocab < 1) {
-                throw new IllegalStateException("model returned " + logits.length + " logits for " + x.length
-                        + " positions: not a multiple");
-            }
-            int[] chosen = origin
-                    ? originStep(i, masked, logits, vocab, random, x)
-                    : confidenceStep(transfer, masked, logits, vocab, random, x);
-            int[] tokens = new int[chosen.length];
-            for (int c = 0; c < chosen.length; c++) {
-                tokens[c] = x[chosen[c]];
-            }
-            listener.onStep(new StepEvent(executed, 0, chosen, tokens));
-            executed++;
         }
         return new SamplerOutput(x, promptIds.length, executed, executed, seed);
     }
 
-    private int[] maskedPositions(int[] x) {
+    /** The first masked position before {@code start}, else {@code start}. */
+    private int firstCandidate(int[] x, int start) {
+        for (int i = 0; i < start; i++) {
+            if (x[i] == maskId) {
+                return i;
+            }
+        }
+        return start;
+    }
+
+    /** Masked positions in {@code [from, end)}, ascending (earlier prompt masks too when {@code from} is 0). */
+    private int[] maskedPositions(int[] x, int from, int end) {
         int n = 0;
-        int[] found = new int[x.length];
-        for (int i = 0; i < x.length; i++) {
+        int[] found = new int[end - from];
+        for (int i = from; i < end; i++) {
             if (x[i] == maskId) {
                 found[n++] = i;
             }
@@ -80,14 +122,19 @@ final class DreamSampler implements Sampler {
         return Arrays.copyOf(found, n);
     }
 
-    /** Offset of the shifted logit row that predicts position {@code j}. */
-    private static int shiftedRow(int j, int vocab) {
-        return Math.max(j - 1, 0) * vocab;
+    /**
+     * Raw logit rows of positions {@code firstRow..} and Dream's shift: the row that predicts position
+     * {@code j} is the raw row of {@code j − 1} (row 0 for {@code j = 0}).
+     */
+    private record Rows(float[] logits, int firstRow, int vocab) {
+        int offsetPredicting(int j) {
+            return (Math.max(j - 1, 0) - firstRow) * vocab;
+        }
     }
 
     /** {@code origin}: each masked position is decoded with probability {@code 1 − s/t}; writes into x. */
-    private int[] originStep(int i, int[] masked, float[] logits, int vocab, RandomGenerator random, int[] x) {
-        double pTransfer = i < settings.steps() - 1 ? 1 - settings.timestep(i + 1) / settings.timestep(i) : 1;
+    private int[] originStep(int i, int[] masked, Rows rows, RandomGenerator random, int[] x) {
+        double pTransfer = i < settings.stepsPerBlock() - 1 ? 1 - settings.timestep(i + 1) / settings.timestep(i) : 1;
         int n = 0;
         int[] chosen = new int[masked.length];
         for (int j : masked) {
@@ -97,18 +144,17 @@ final class DreamSampler implements Sampler {
         }
         chosen = Arrays.copyOf(chosen, n);
         for (int j : chosen) {
-            x[j] = new TokenChoice(logits, shiftedRow(j, vocab), vocab, random).token;
+            x[j] = new TokenChoice(rows.logits(), rows.offsetPredicting(j), rows.vocab(), random).token;
         }
         return chosen;
     }
 
     /** maskgit_plus / topk_margin / entropy: decode the {@code transfer} best positions; writes into x. */
-    private int[] confidenceStep(int transfer, int[] masked, float[] logits, int vocab, RandomGenerator random,
-                                 int[] x) {
+    private int[] confidenceStep(int transfer, int[] masked, Rows rows, RandomGenerator random, int[] x) {
         int[] x0 = new int[masked.length];
         double[] confidence = new double[masked.length];
         for (int m = 0; m < masked.length; m++) {
-            TokenChoice choice = new TokenChoice(logits, shiftedRow(masked[m], vocab), vocab, random);
+            TokenChoice choice = new TokenChoice(rows.logits(), rows.offsetPredicting(masked[m]), rows.vocab(), random);
             x0[m] = choice.token;
             confidence[m] = switch (settings.algorithm()) {
                 case MASKGIT_PLUS -> choice.probability;

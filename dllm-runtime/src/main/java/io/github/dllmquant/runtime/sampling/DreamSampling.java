@@ -18,9 +18,18 @@ import java.util.OptionalLong;
  * @param topK        keep only the {@code topK} best logits (ties kept); empty for none
  * @param eps         last timestep, in (0, 1)
  * @param seed        seed of the random source; empty: a fresh seed per call
+ * @param blockLength positions per semi-autoregressive block (Fast-dLLM's Dream decoding): each block gets
+ *                    {@code steps / blocks} steps with its own timestep schedule, and only masked positions
+ *                    before the block's end are candidates; {@code genLength} (the default) is the reference
+ *                    sampler without blocks
+ * @param cacheMode   approximate KV caching between the steps of a block ({@link CacheMode#NONE}: exact). The
+ *                    block's first step is a full pass that refreshes the cache; later steps recompute the row
+ *                    before the block (whose shifted logits predict the block's first position) and the block
+ *                    (dual) or everything from there on (prefix)
  */
 public record DreamSampling(int steps, int genLength, DreamAlgorithm algorithm, double algTemp, double temperature,
-                            double topP, OptionalInt topK, double eps, OptionalLong seed) implements Sampling {
+                            double topP, OptionalInt topK, double eps, OptionalLong seed, int blockLength,
+                            CacheMode cacheMode) implements Sampling {
 
     /** Default step count (Dream-v0-Instruct's generation config). */
     public static final int DEFAULT_STEPS = 512;
@@ -28,6 +37,12 @@ public record DreamSampling(int steps, int genLength, DreamAlgorithm algorithm, 
     public static final int DEFAULT_GEN_LENGTH = 512;
     /** Default last timestep. */
     public static final double DEFAULT_EPS = 1e-3;
+
+    /** The reference sampler's settings: no blocks, no cache. */
+    public DreamSampling(int steps, int genLength, DreamAlgorithm algorithm, double algTemp, double temperature,
+                         double topP, OptionalInt topK, double eps, OptionalLong seed) {
+        this(steps, genLength, algorithm, algTemp, temperature, topP, topK, eps, seed, genLength, CacheMode.NONE);
+    }
 
     public DreamSampling {
         if (steps < 1) {
@@ -57,25 +72,48 @@ public record DreamSampling(int steps, int genLength, DreamAlgorithm algorithm, 
         if (seed == null) {
             throw new IllegalArgumentException("seed must not be null (use OptionalLong.empty())");
         }
+        if (blockLength < 1 || blockLength > genLength || genLength % blockLength != 0) {
+            throw new IllegalArgumentException("blockLength must be in 1.." + genLength + " and divide genLength "
+                    + genLength + ", got " + blockLength);
+        }
+        if (steps % (genLength / blockLength) != 0) {
+            throw new IllegalArgumentException("steps " + steps + " is not divisible by the number of blocks "
+                    + genLength / blockLength + " (genLength " + genLength + " / blockLength " + blockLength + ")");
+        }
+        if (cacheMode == null) {
+            throw new IllegalArgumentException("cacheMode must not be null (use CacheMode.NONE)");
+        }
+    }
+
+    /** Number of semi-autoregressive blocks (1 for the reference sampler). */
+    public int blocks() {
+        return genLength / blockLength;
+    }
+
+    /** Steps per block ({@code steps} for the reference sampler). */
+    public int stepsPerBlock() {
+        return steps / blocks();
     }
 
     /**
-     * Timestep {@code t_i = 1 + i·(eps − 1)/steps} for {@code i = 0..steps}, in double (the reference's
+     * Timestep {@code t_i = 1 + i·(eps − 1)/n} for {@code i = 0..n}, {@code n} = {@link #stepsPerBlock()}
+     * (every block runs this schedule; without blocks {@code n = steps}), in double (the reference's
      * float32 {@code torch.linspace(1, eps, steps + 1)}).
      */
     public double timestep(int i) {
-        if (i < 0 || i > steps) {
-            throw new IllegalArgumentException("timestep index must be in 0.." + steps + ", got " + i);
+        int n = stepsPerBlock();
+        if (i < 0 || i > n) {
+            throw new IllegalArgumentException("timestep index must be in 0.." + n + ", got " + i);
         }
-        return 1 + i * (eps - 1) / steps;
+        return 1 + i * (eps - 1) / n;
     }
 
     /**
-     * How many of {@code masked} positions step {@code i} unmasks for the confidence algorithms:
-     * {@code floor(masked·(1 − s/t))}, all of them on the last step.
+     * How many of {@code masked} positions step {@code i} (of a block) unmasks for the confidence
+     * algorithms: {@code floor(masked·(1 − s/t))}, all of them on the block's last step.
      */
     public int transferCount(int i, int masked) {
-        if (i == steps - 1) {
+        if (i == stepsPerBlock() - 1) {
             return masked;
         }
         double t = timestep(i);
@@ -96,7 +134,8 @@ public record DreamSampling(int steps, int genLength, DreamAlgorithm algorithm, 
     /** A builder starting from these settings. */
     public Builder toBuilder() {
         Builder b = new Builder().steps(steps).genLength(genLength).algorithm(algorithm).algTemp(algTemp)
-                .temperature(temperature).topP(topP).eps(eps);
+                .temperature(temperature).topP(topP).eps(eps).cache(cacheMode);
+        b.blockLength = blockLength == genLength ? null : blockLength;
         b.topK = topK;
         b.seed = seed;
         return b;
@@ -113,8 +152,28 @@ public record DreamSampling(int steps, int genLength, DreamAlgorithm algorithm, 
         private OptionalInt topK = OptionalInt.empty();
         private double eps = DEFAULT_EPS;
         private OptionalLong seed = OptionalLong.empty();
+        private Integer blockLength; // null: the whole generated length (no blocks)
+        private CacheMode cacheMode = CacheMode.NONE;
 
         private Builder() {
+        }
+
+        /** Positions per semi-autoregressive block (default: the whole generated length, no blocks). */
+        public Builder blockLength(int blockLength) {
+            this.blockLength = blockLength;
+            return this;
+        }
+
+        /** Back to no blocks (the reference sampler). */
+        public Builder singleBlock() {
+            this.blockLength = null;
+            return this;
+        }
+
+        /** Approximate KV caching between the steps of a block (default {@link CacheMode#NONE}: exact). */
+        public Builder cache(CacheMode cacheMode) {
+            this.cacheMode = cacheMode;
+            return this;
         }
 
         /** Denoising steps (default 512). */
@@ -185,7 +244,8 @@ public record DreamSampling(int steps, int genLength, DreamAlgorithm algorithm, 
 
         @Override
         public DreamSampling build() {
-            return new DreamSampling(steps, genLength, algorithm, algTemp, temperature, topP, topK, eps, seed);
+            return new DreamSampling(steps, genLength, algorithm, algTemp, temperature, topP, topK, eps, seed,
+                    blockLength == null ? genLength : blockLength, cacheMode);
         }
     }
 }

@@ -20,7 +20,9 @@ import java.util.random.RandomGenerator;
  * Steps whose fixed schedule unmasks nothing are skipped without a forward pass: they would not change
  * the sequence. With a {@link CacheMode} other than NONE, each block's first step runs a full forward that
  * also refreshes the model's KV cache; its later steps compute only the block (dual) or the block and
- * everything after it (prefix) against that cache.
+ * everything after it (prefix) against that cache, starting earlier when the prompt holds masked positions
+ * (which stay candidates, as in the reference). With classifier-free guidance the conditional and the
+ * unconditional sequence keep one cache each.
  */
 final class LladaSampler implements Sampler {
 
@@ -70,6 +72,8 @@ final class LladaSampler implements Sampler {
         int forwardPasses;
         /** The current block's approximate KV cache; null until the block's first step (cache modes only). */
         CachedLogits cache;
+        /** The cache of the unconditional (prompt-masked) sequence of classifier-free guidance. */
+        CachedLogits unconditionalCache;
         /** Position of the first row of the last logits ({@code > 0} when a cache computed only some rows). */
         int firstRow;
         /** Rows of the last logits. */
@@ -98,6 +102,7 @@ final class LladaSampler implements Sampler {
                 int start = promptLength + block * blockLength;
                 int end = start + blockLength;
                 cache = null; // refreshed by the full pass that performs the block's first step
+                unconditionalCache = null;
                 if (policy.followsSchedule()) {
                     int[] counts = transferCounts(maskedIn(start, end), stepsPerBlock);
                     for (int count : counts) {
@@ -134,7 +139,7 @@ final class LladaSampler implements Sampler {
                 throw new IllegalStateException("model returned " + logits.length + " logits for " + rows
                         + " positions: not a multiple");
             }
-            // with a cache only rows from firstRow on exist: earlier masked (prompt) positions wait for the refresh
+            // with a cache only rows from firstRow on exist (firstRow reaches back to any masked prompt position)
             int[] candidates = candidates(firstRow, end);
             int[] x0 = new int[candidates.length];
             double[] confidence = new double[candidates.length];
@@ -174,22 +179,38 @@ final class LladaSampler implements Sampler {
             return Arrays.copyOf(found, n);
         }
 
-        /** The step's logits, with classifier-free guidance when configured. */
+        /**
+         * The step's logits, with classifier-free guidance when configured. With a cache mode, the block's
+         * first step runs full passes that (re)start the caches, its later steps only the cached rows; the
+         * conditional and the unconditional (prompt-masked) sequences each keep their own cache.
+         */
         private float[] forward(int start, int end) {
             firstRow = 0;
             rowCount = x.length;
-            if (settings.cacheMode() != CacheMode.NONE) {
-                forwardPasses++;
-                if (cache == null) {
-                    cache = model.startCache(x.clone());
-                    return cache.logits();
+            boolean cached = settings.cacheMode() != CacheMode.NONE;
+            int to = settings.cacheMode() == CacheMode.DUAL ? end : x.length;
+            boolean refresh = cached && cache == null;
+            if (cached && !refresh) {
+                // the block, or from the first masked position before it (masks inside the prompt stay candidates)
+                int from = start;
+                for (int i = 0; i < start; i++) {
+                    if (x[i] == maskId) {
+                        from = i;
+                        break;
+                    }
                 }
-                int to = settings.cacheMode() == CacheMode.DUAL ? end : x.length;
-                firstRow = start;
-                rowCount = to - start;
-                return cache.logits(x.clone(), start, to);
+                firstRow = from;
+                rowCount = to - from;
             }
-            float[] logits = model.logits(x.clone());
+            float[] logits;
+            if (!cached) {
+                logits = model.logits(x.clone());
+            } else if (refresh) {
+                cache = model.startCache(x.clone());
+                logits = cache.logits();
+            } else {
+                logits = cache.logits(x.clone(), firstRow, to);
+            }
             forwardPasses++;
             if (settings.cfgScale() == 0) {
                 return logits;
@@ -200,7 +221,15 @@ final class LladaSampler implements Sampler {
                     unconditional[i] = maskId;
                 }
             }
-            float[] un = model.logits(unconditional);
+            float[] un;
+            if (!cached) {
+                un = model.logits(unconditional);
+            } else if (refresh) {
+                unconditionalCache = model.startCache(unconditional);
+                un = unconditionalCache.logits();
+            } else {
+                un = unconditionalCache.logits(unconditional, firstRow, to);
+            }
             forwardPasses++;
             if (un.length != logits.length) {
                 throw new IllegalStateException("unconditional pass returned " + un.length + " logits, conditional "

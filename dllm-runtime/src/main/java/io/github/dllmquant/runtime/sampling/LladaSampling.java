@@ -71,11 +71,6 @@ public record LladaSampling(int steps, int genLength, int blockLength, double te
         if (cacheMode == null) {
             throw new IllegalArgumentException("cacheMode must not be null (use CacheMode.NONE)");
         }
-        if (cacheMode != CacheMode.NONE && cfgScale != 0) {
-            // each CFG pass would need its own cache (conditional and prompt-masked sequences differ)
-            throw new IllegalArgumentException("a KV cache (" + cacheMode.name().toLowerCase(java.util.Locale.ROOT)
-                    + ") cannot be combined with classifier-free guidance (cfgScale " + cfgScale + ") yet");
-        }
     }
 
     /** Number of semi-autoregressive blocks. */

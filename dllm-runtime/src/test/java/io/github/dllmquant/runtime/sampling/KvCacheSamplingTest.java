@@ -106,20 +106,26 @@ class KvCacheSamplingTest {
 
     @Test
     void cacheRefreshedEveryStepReproducesVanillaSampling() {
-        int[] prompt = randomIds(12, 3);
-        prompt[0] = 1;
-        for (CacheMode mode : new CacheMode[] {CacheMode.PREFIX, CacheMode.DUAL}) {
-            for (UnmaskPolicy policy : new UnmaskPolicy[] {UnmaskPolicy.fixed(), UnmaskPolicy.threshold(0.3)}) {
-                LladaSampling vanilla = Sampling.llada().steps(16).genLength(32).blockLength(8)
-                        .unmaskPolicy(policy).seed(0).build();
-                SamplerOutput expected = vanilla.newSampler(llada.config().maskTokenId())
-                        .sample(llada::logits, prompt);
-                int[] calls = new int[2];
-                SamplerOutput cached = vanilla.toBuilder().cache(mode).build()
-                        .newSampler(llada.config().maskTokenId()).sample(refreshEveryStep(calls), prompt);
-                assertThat(cached.ids()).as("%s %s", mode, policy).containsExactly(expected.ids());
-                assertThat(calls[0]).as("one full pass per block").isEqualTo(4);
-                assertThat(calls[0] + calls[1]).isEqualTo(cached.forwardPasses());
+        int[] plainPrompt = randomIds(12, 3);
+        plainPrompt[0] = 1;
+        // masked positions inside the prompt stay candidates on cached steps, as in vanilla sampling
+        int[] maskedPrompt = plainPrompt.clone();
+        maskedPrompt[4] = llada.config().maskTokenId();
+        maskedPrompt[9] = llada.config().maskTokenId();
+        for (int[] prompt : new int[][] {plainPrompt, maskedPrompt}) {
+            for (CacheMode mode : new CacheMode[] {CacheMode.PREFIX, CacheMode.DUAL}) {
+                for (UnmaskPolicy policy : new UnmaskPolicy[] {UnmaskPolicy.fixed(), UnmaskPolicy.threshold(0.3)}) {
+                    LladaSampling vanilla = Sampling.llada().steps(16).genLength(32).blockLength(8)
+                            .unmaskPolicy(policy).seed(0).build();
+                    SamplerOutput expected = vanilla.newSampler(llada.config().maskTokenId())
+                            .sample(llada::logits, prompt);
+                    int[] calls = new int[2];
+                    SamplerOutput cached = vanilla.toBuilder().cache(mode).build()
+                            .newSampler(llada.config().maskTokenId()).sample(refreshEveryStep(calls), prompt);
+                    assertThat(cached.ids()).as("%s %s", mode, policy).containsExactly(expected.ids());
+                    assertThat(calls[0]).as("one full pass per block").isEqualTo(4);
+                    assertThat(calls[0] + calls[1]).isEqualTo(cached.forwardPasses());
+                }
             }
         }
     }
@@ -135,9 +141,24 @@ class KvCacheSamplingTest {
     }
 
     @Test
-    void cacheWithGuidanceIsRefusedClearly() {
-        assertThatThrownBy(() -> Sampling.llada().cfgScale(1).cache(CacheMode.DUAL).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("classifier-free guidance");
+    void guidanceWithACacheRefreshedEveryStepReproducesVanillaGuidance() {
+        int[] prompt = randomIds(12, 5);
+        prompt[0] = 1;
+        for (CacheMode mode : new CacheMode[] {CacheMode.PREFIX, CacheMode.DUAL}) {
+            LladaSampling vanilla = Sampling.llada().steps(16).genLength(32).blockLength(8).cfgScale(1.5).seed(0).build();
+            SamplerOutput expected = vanilla.newSampler(llada.config().maskTokenId()).sample(llada::logits, prompt);
+            int[] calls = new int[2];
+            SamplerOutput cached = vanilla.toBuilder().cache(mode).build()
+                    .newSampler(llada.config().maskTokenId()).sample(refreshEveryStep(calls), prompt);
+            assertThat(cached.ids()).as("%s", mode).containsExactly(expected.ids());
+            // the conditional and the unconditional sequence each start their own cache at every block
+            assertThat(calls[0]).isEqualTo(2 * 4);
+            assertThat(calls[0] + calls[1]).isEqualTo(cached.forwardPasses()).isEqualTo(expected.forwardPasses());
+        }
+        // with a real cache guidance runs and fills every position
+        SamplerOutput real = Sampling.llada().steps(16).genLength(32).blockLength(8).cfgScale(1.5).cache(CacheMode.DUAL)
+                .seed(0).build().newSampler(llada.config().maskTokenId()).sample(llada.asLogitsFunction(), prompt);
+        assertThat(Arrays.stream(real.ids()).noneMatch(id -> id == llada.config().maskTokenId())).isTrue();
         assertThatThrownBy(() -> CacheMode.parse("full")).hasMessageContaining("none, prefix or dual");
     }
 }

@@ -67,7 +67,8 @@ public final class GenerateCommand implements Callable<Integer> {
     Integer genLength;
 
     @Option(names = "--block-length", paramLabel = "N",
-            description = "LLaDA: semi-autoregressive block length (default: the whole generated length).")
+            description = "Semi-autoregressive block length (default: the whole generated length; for Dream, blocks "
+                    + "are Fast-dLLM's block-wise decoding).")
     Integer blockLength;
 
     @Option(names = "--temperature", paramLabel = "T", description = "Sampling temperature (0: greedy).")
@@ -89,7 +90,7 @@ public final class GenerateCommand implements Callable<Integer> {
     Double factor;
 
     @Option(names = "--cache", paramLabel = "none|prefix|dual",
-            description = "LLaDA: approximate KV cache between the steps of a block (default none: exact).")
+            description = "Approximate KV cache between the steps of a block (default none: exact); LLaDA and Dream.")
     String cache;
 
     @Option(names = "--alg", paramLabel = "entropy|maskgit_plus|topk_margin|origin",
@@ -155,8 +156,8 @@ public final class GenerateCommand implements Callable<Integer> {
     Sampling sampling(DiffusionModel model) {
         boolean llada = model.architecture() == Architecture.LLADA;
         String wrongFamily = llada ? firstGiven("--alg", alg, "--alg-temp", algTemp, "--top-p", topP, "--top-k", topK)
-                : firstGiven("--remasking", remasking, "--block-length", blockLength, "--cfg-scale", cfgScale,
-                        "--threshold", threshold, "--factor", factor, "--cache", cache);
+                : firstGiven("--remasking", remasking, "--cfg-scale", cfgScale, "--threshold", threshold,
+                        "--factor", factor);
         if (wrongFamily != null) {
             throw usage(wrongFamily + " does not apply to a " + model.architecture().modelType() + " model ("
                     + (llada ? "it is a Dream" : "it is a LLaDA") + " sampler option)");
@@ -225,6 +226,12 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         if (algTemp != null) {
             b.algTemp(algTemp);
+        }
+        if (blockLength != null) {
+            b.blockLength(blockLength);
+        }
+        if (cache != null) {
+            b.cache(io.github.dllmquant.runtime.sampling.CacheMode.parse(cache));
         }
         if (topP != null) {
             b.topP(topP);

@@ -6,7 +6,10 @@ import io.github.dllmquant.runtime.config.Architecture;
 import io.github.dllmquant.runtime.likelihood.MaskedNll;
 import io.github.dllmquant.runtime.likelihood.NllResult;
 import io.github.dllmquant.runtime.model.DiffusionLm;
+import io.github.dllmquant.runtime.sampling.CacheMode;
 import io.github.dllmquant.runtime.sampling.DreamAlgorithm;
+import io.github.dllmquant.runtime.sampling.LladaSampling;
+import io.github.dllmquant.runtime.sampling.LogitsFunction;
 import io.github.dllmquant.runtime.sampling.Sampler;
 import io.github.dllmquant.runtime.sampling.SamplerOutput;
 import io.github.dllmquant.runtime.sampling.Sampling;
@@ -98,6 +101,51 @@ public final class Evaluator {
         }
     }
 
+    /** How the task generations decode. */
+    public enum Decoding {
+        /** The protocol's fixed schedule, every step a full forward (the reference). */
+        VANILLA,
+        /**
+         * Fast masked-denoising (issue 7): confidence-threshold parallel decoding at {@link #FAST_THRESHOLD}
+         * with an approximate dual KV cache, on the protocol's block.
+         */
+        THRESHOLD_DUAL_CACHE
+    }
+
+    /** The confidence threshold of {@link Decoding#THRESHOLD_DUAL_CACHE}. */
+    public static final double FAST_THRESHOLD = 0.9;
+
+    /**
+     * Exact match of greedy generations on {@code tasks} with the given decoding: {@link Decoding#VANILLA} as
+     * {@link #exactMatch(DiffusionLm, TaskSet, ProgressListener)}; {@link Decoding#THRESHOLD_DUAL_CACHE} one
+     * prompt at a time through {@link DiffusionLm#asLogitsFunction()} (which provides the KV cache; the
+     * batched forwards have none), so its time is a single-prompt speed.
+     */
+    public TaskScore exactMatch(DiffusionLm model, TaskSet tasks, Decoding decoding, ProgressListener progress) {
+        if (decoding == Decoding.VANILLA) {
+            return exactMatch(model, tasks, progress);
+        }
+        Sampler sampler = sampling(model.config().architecture(), decoding).newSampler(model.config().maskTokenId());
+        LogitsFunction function = model.asLogitsFunction();
+        int eos = model.config().eosTokenId();
+        int correct = 0;
+        long generated = 0;
+        long start = System.nanoTime();
+        int n = tasks.examples().size();
+        for (int i = 0; i < n; i++) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new CancellationException("evaluation of " + tasks.name() + " interrupted");
+            }
+            int[] completion = sampler.sample(function, prompt(model, tasks.examples().get(i))).generatedIds();
+            generated += completion.length;
+            if (answer(completion, eos).equals(tasks.examples().get(i).answer().strip())) {
+                correct++;
+            }
+            progress.onProgress(new Progress(tasks.name() + " exact match", i + 1, n));
+        }
+        return new TaskScore(new Proportion(correct, n), generated, System.nanoTime() - start);
+    }
+
     /**
      * Exact match of greedy generations on {@code tasks}. The examples run in groups of
      * {@value #PROMPTS_PER_FORWARD}, each on its own sampler, whose steps share batched forwards
@@ -106,7 +154,7 @@ public final class Evaluator {
      * time.
      */
     public TaskScore exactMatch(DiffusionLm model, TaskSet tasks, ProgressListener progress) {
-        Sampling sampling = sampling(model.config().architecture());
+        Sampling sampling = sampling(model.config().architecture(), Decoding.VANILLA);
         int mask = model.config().maskTokenId();
         int eos = model.config().eosTokenId();
         int correct = 0;
@@ -136,11 +184,17 @@ public final class Evaluator {
      * {@code tasks}: generated tokens per second, what an application generating for one user sees.
      */
     public double singlePromptSpeed(DiffusionLm model, TaskSet tasks, int count) {
-        Sampler sampler = sampling(model.config().architecture()).newSampler(model.config().maskTokenId());
+        return singlePromptSpeed(model, tasks, count, Decoding.VANILLA);
+    }
+
+    /** As {@link #singlePromptSpeed(DiffusionLm, TaskSet, int)} with the given decoding. */
+    public double singlePromptSpeed(DiffusionLm model, TaskSet tasks, int count, Decoding decoding) {
+        Sampler sampler = sampling(model.config().architecture(), decoding).newSampler(model.config().maskTokenId());
+        LogitsFunction function = model.asLogitsFunction();
         long generated = 0;
         long start = System.nanoTime();
         for (int i = 0; i < Math.min(count, tasks.examples().size()); i++) {
-            generated += sampler.sample(model::logits, prompt(model, tasks.examples().get(i))).generatedIds().length;
+            generated += sampler.sample(function, prompt(model, tasks.examples().get(i))).generatedIds().length;
         }
         long nanos = System.nanoTime() - start;
         return nanos == 0 ? 0 : generated * 1e9 / nanos;
@@ -201,13 +255,23 @@ public final class Evaluator {
         return tokenizer.decode(Arrays.copyOf(completion, end), true).strip();
     }
 
-    private Sampling sampling(Architecture architecture) {
+    private Sampling sampling(Architecture architecture, Decoding decoding) {
         int length = settings.genLength();
+        boolean fast = decoding == Decoding.THRESHOLD_DUAL_CACHE;
         return switch (architecture) {
-            case LLADA -> Sampling.lowConfidence().steps(length).genLength(length).blockLength(length)
-                    .temperature(0).build();
-            case DREAM -> Sampling.dream().steps(length).genLength(length).algorithm(DreamAlgorithm.ENTROPY)
-                    .temperature(0).build();
+            case LLADA -> {
+                LladaSampling.Builder b = Sampling.lowConfidence().steps(length).genLength(length).blockLength(length)
+                        .temperature(0);
+                yield fast ? b.threshold(FAST_THRESHOLD).cache(CacheMode.DUAL).build() : b.build();
+            }
+            case DREAM -> {
+                if (fast) {
+                    throw new IllegalArgumentException("fast decoding (threshold + dual cache) is measured for LLaDA "
+                            + "models only; this is a Dream model");
+                }
+                yield Sampling.dream().steps(length).genLength(length).algorithm(DreamAlgorithm.ENTROPY)
+                        .temperature(0).build();
+            }
         };
     }
 }

@@ -122,12 +122,42 @@ public final class StudyRunner {
             CellSpec spec = grid.get(i);
             long base = start + i * UNITS;
             String label = String.format("%scell %d/%d %s %s", prefix, i + 1, grid.size(), spec.method(), spec.scheme());
-            cells.add(runCell(spec, evaluator, math, code, calibration, tokenizer, label,
-                    (stage, fraction) -> progress.onProgress(new Progress(label + ": " + stage,
-                            base + Math.min(UNITS - 1, (long) (fraction * UNITS)), total))));
+            CellProgress cellProgress = (stage, fraction) -> progress.onProgress(new Progress(label + ": " + stage,
+                    base + Math.min(UNITS - 1, (long) (fraction * UNITS)), total));
+            cells.add(runCell(spec, evaluator, math, code, calibration, tokenizer, label, cellProgress));
             LOG.info("{}: {}", label, cells.getLast().label());
+            if (spec.equals(CellSpec.FP) && prefix.isEmpty() && isLlada()) {
+                cells.add(fastCell(cells.getLast(), evaluator, math, code, cellProgress));
+                LOG.info("{}: {}", label, cells.getLast().label());
+            }
         }
         return cells;
+    }
+
+    /** Method name of the extra row: the FP model with threshold parallel decoding and a dual KV cache. */
+    public static final String FAST_METHOD = "fp+fast";
+
+    private boolean isLlada() throws IOException {
+        return io.github.dllmquant.runtime.config.ModelConfig.load(model.resolve("config.json")).architecture()
+                == io.github.dllmquant.runtime.config.Architecture.LLADA;
+    }
+
+    /**
+     * The extra row {@value #FAST_METHOD}: exact match of the FP model decoded with
+     * {@link Evaluator.Decoding#THRESHOLD_DUAL_CACHE}. Its NLL and size are the FP row's (the masked NLL
+     * does not depend on how generations decode), so only the two task families run again.
+     */
+    private StudyCell fastCell(StudyCell fp, Evaluator evaluator, TaskSet math, TaskSet code, CellProgress progress)
+            throws IOException {
+        try (DiffusionLm lm = DiffusionLm.load(model)) {
+            Evaluator.Decoding fast = Evaluator.Decoding.THRESHOLD_DUAL_CACHE;
+            Evaluator.TaskScore m = evaluator.exactMatch(lm, math, fast, p -> progress.report("fast math", 0.99));
+            Evaluator.TaskScore c = evaluator.exactMatch(lm, code, fast, p -> progress.report("fast code", 0.99));
+            // one prompt at a time, as the fp row's speed
+            double tokensPerSecond = evaluator.singlePromptSpeed(lm, math, Evaluator.SPEED_EXAMPLES, fast);
+            return new StudyCell(FAST_METHOD, fp.scheme(), fp.calibration(), fp.nll(), m.accuracy(), c.accuracy(),
+                    fp.bytes(), 0, tokensPerSecond);
+        }
     }
 
     /** Reports a stage and the fraction of the cell done. */

@@ -95,8 +95,8 @@ class GenerateCommandTest {
         expectUsageError("genLength 10 is not divisible by blockLength 4",
                 "generate", "--prompt", "a", "--gen-length", "10", "--block-length", "4", "--steps", "10");
         expectUsageError("--alg does not apply to a llada model", "generate", "--prompt", "a", "--alg", "entropy");
-        expectUsageError("--block-length does not apply to a Dream model",
-                "generate", "--model", DREAM.toString(), "--prompt", "a", "--block-length", "4");
+        expectUsageError("--threshold does not apply to a Dream model",
+                "generate", "--model", DREAM.toString(), "--prompt", "a", "--threshold", "0.9");
         expectUsageError("--chat wraps a text prompt", "generate", "--prompt-ids", "1,2", "--chat");
         expectUsageError("Unknown option: '--bogus'", "generate", "--prompt", "a", "--bogus");
         expectUsageError("exceeds the model's maximum sequence length 1024",

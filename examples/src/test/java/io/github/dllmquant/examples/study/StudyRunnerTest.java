@@ -28,7 +28,7 @@ class StudyRunnerTest {
                 .run(grid, ProgressListener.NONE);
 
         assertThat(result.cells()).extracting(StudyCell::label)
-                .containsExactly("fp", "rtn w4a16 (none)", "smoothquant w8a8 (none)");
+                .containsExactly("fp", "fp+fast fp", "rtn w4a16 (none)", "smoothquant w8a8 (none)");
         // the fp row is exactly what the evaluator measures on the unmodified model
         Tokenizer tokenizer = Tokenizers.load(MODEL);
         Evaluator evaluator = new Evaluator(tokenizer, tokenizer.encode(Files.readString(CORPUS)), settings);
@@ -38,7 +38,16 @@ class StudyRunnerTest {
                     TaskSet.read("math", MODEL.resolve("tasks/math.jsonl")).first(12), ProgressListener.NONE).accuracy());
         }
         StudyCell fp = result.cells().get(0);
-        StudyCell w4 = result.cells().get(1);
+        // the extra row: the fp model with threshold + dual cache decoding, measured by the evaluator, fp's NLL
+        StudyCell fast = result.cells().get(1);
+        assertThat(fast.nll()).containsExactly(fp.nll());
+        try (DiffusionLm lm = DiffusionLm.load(MODEL)) {
+            assertThat(fast.code()).isEqualTo(evaluator.exactMatch(lm,
+                    TaskSet.read("code", MODEL.resolve("tasks/code.jsonl")).first(12),
+                    Evaluator.Decoding.THRESHOLD_DUAL_CACHE, ProgressListener.NONE).accuracy());
+        }
+        assertThat(fast.tokensPerSecond()).isPositive();
+        StudyCell w4 = result.cells().get(2);
         assertThat(w4.bytes()).isLessThan(fp.bytes() / 3);
         assertThat(w4.quantSeconds()).isPositive();
         assertThat(result.findings()).hasSize(7);
@@ -46,7 +55,8 @@ class StudyRunnerTest {
 
         String md = StudyReport.markdown("tiny-llada", settings, result, 1.0);
         StudyReport.write(dir, md, result);
-        assertThat(Files.readString(dir.resolve("study.md"))).contains("| rtn | w4a16 | none |", "**F5**");
+        assertThat(Files.readString(dir.resolve("study.md"))).contains("| rtn | w4a16 | none |", "**F5**",
+                "| fp+fast | fp | - |", "`fp+fast` is the FP model decoded with confidence-threshold parallel decoding");
         for (String png : List.of("nll.png", "accuracy.png", "outliers-by-layer.png", "outliers-channels.png")) {
             assertThat(dir.resolve(png)).isNotEmptyFile();
         }
@@ -61,7 +71,9 @@ class StudyRunnerTest {
                 .run(grid, MODEL, ProgressListener.NONE);
 
         assertThat(result.instructCells()).extracting(StudyCell::label).containsExactly("fp", "rtn w3a16 (none)");
-        assertThat(result.instructCells().get(1).nll()).containsExactly(result.cells().get(1).nll());
+        // the base grid also holds the fp+fast row (second); the twin's grid does not
+        assertThat(result.cells()).extracting(StudyCell::label).containsExactly("fp", "fp+fast fp", "rtn w3a16 (none)");
+        assertThat(result.instructCells().get(1).nll()).containsExactly(result.cells().get(2).nll());
         Finding f7 = result.findings().get(6);
         assertThat(f7.id()).isEqualTo("F7");
         assertThat(f7.verdict()).isEqualTo(Finding.Verdict.DOES_NOT_HOLD);
