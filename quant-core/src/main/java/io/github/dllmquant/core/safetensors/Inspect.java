@@ -1,5 +1,6 @@
 package io.github.dllmquant.core.safetensors;
 
+import io.github.dllmquant.core.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -25,9 +26,10 @@ public final class Inspect {
      * The listing of {@code path} (file, index file or folder).
      *
      * @throws SafeTensorsException if it is broken (the message names the file, tensor and problem)
-     * @throws IOException          if it cannot be read
+     * @throws IOException          if it cannot be read ({@link java.nio.file.NoSuchFileException} if it does not exist)
      */
     public static String describe(Path path) throws IOException {
+        AtomicFiles.requireExists(path); // names the previous version of a folder whose save was interrupted
         StringBuilder out = new StringBuilder();
         try (TensorSource src = SafeTensors.openModel(path)) {
             switch (src) {

@@ -45,4 +45,17 @@ class InspectTest {
         assertThatThrownBy(() -> Inspect.describe(file)).isInstanceOf(SafeTensorsException.class)
                 .hasMessageContaining("needs 8 bytes");
     }
+
+    @Test
+    void aMissingFolderIsNamedWithTheVersionAnInterruptedSaveLeftAside(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws IOException {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Inspect.describe(dir.resolve("model")))
+                .isInstanceOf(java.nio.file.NoSuchFileException.class).hasMessageContaining("does not exist");
+        // what a save killed between its two renames leaves (a dead process's PID in the name)
+        Path previous = java.nio.file.Files.createDirectory(dir.resolve(".model.old-" + Long.MAX_VALUE / 2 + "-x"));
+        new SafeTensorsWriter().addF32("w", new long[] {1}, new float[] {1}).write(previous.resolve("model.safetensors"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Inspect.describe(dir.resolve("model")))
+                .isInstanceOf(java.nio.file.NoSuchFileException.class)
+                .hasMessageContaining("interrupted").hasMessageContaining(previous.toString());
+    }
 }
