@@ -1,6 +1,5 @@
 package io.github.dllmquant.core.kernels.integer;
 
-import io.github.dllmquant.core.kernels.VectorMath;
 import io.github.dllmquant.core.kernels.VectorWidth;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -103,14 +102,23 @@ final class Int4GroupedTiles {
                 f31 = ((FloatVector) h31.convertShape(VectorOperators.S2F, F, 1)).fma(s1, f31);
             }
         }
-        sums[0] = VectorMath.sum(f00);
-        sums[1] = VectorMath.sum(f01);
-        sums[4] = VectorMath.sum(f10);
-        sums[5] = VectorMath.sum(f11);
-        sums[8] = VectorMath.sum(f20);
-        sums[9] = VectorMath.sum(f21);
-        sums[12] = VectorMath.sum(f30);
-        sums[13] = VectorMath.sum(f31);
+        float[] lanes = new float[F.length()]; // scalar tree sum: same bits in every JIT tier
+        f00.intoArray(lanes, 0);
+        sums[0] = Int16Tiles.laneSum(lanes, lanes.length);
+        f01.intoArray(lanes, 0);
+        sums[1] = Int16Tiles.laneSum(lanes, lanes.length);
+        f10.intoArray(lanes, 0);
+        sums[4] = Int16Tiles.laneSum(lanes, lanes.length);
+        f11.intoArray(lanes, 0);
+        sums[5] = Int16Tiles.laneSum(lanes, lanes.length);
+        f20.intoArray(lanes, 0);
+        sums[8] = Int16Tiles.laneSum(lanes, lanes.length);
+        f21.intoArray(lanes, 0);
+        sums[9] = Int16Tiles.laneSum(lanes, lanes.length);
+        f30.intoArray(lanes, 0);
+        sums[12] = Int16Tiles.laneSum(lanes, lanes.length);
+        f31.intoArray(lanes, 0);
+        sums[13] = Int16Tiles.laneSum(lanes, lanes.length);
     }
 
     /** {@code sums[j]} for one token and the four weight rows from {@code o0}. */
@@ -168,10 +176,15 @@ final class Int4GroupedTiles {
                 f03 = ((FloatVector) h03.convertShape(VectorOperators.S2F, F, 1)).fma(s3, f03);
             }
         }
-        sums[0] = VectorMath.sum(f00);
-        sums[1] = VectorMath.sum(f01);
-        sums[2] = VectorMath.sum(f02);
-        sums[3] = VectorMath.sum(f03);
+        float[] lanes = new float[F.length()]; // scalar tree sum: same bits in every JIT tier
+        f00.intoArray(lanes, 0);
+        sums[0] = Int16Tiles.laneSum(lanes, lanes.length);
+        f01.intoArray(lanes, 0);
+        sums[1] = Int16Tiles.laneSum(lanes, lanes.length);
+        f02.intoArray(lanes, 0);
+        sums[2] = Int16Tiles.laneSum(lanes, lanes.length);
+        f03.intoArray(lanes, 0);
+        sums[3] = Int16Tiles.laneSum(lanes, lanes.length);
     }
 
     /** {@code sums[0]} for one token and weight row {@code o0}. */
@@ -199,7 +212,9 @@ final class Int4GroupedTiles {
                 f00 = ((FloatVector) h00.convertShape(VectorOperators.S2F, F, 1)).fma(s0, f00);
             }
         }
-        sums[0] = VectorMath.sum(f00);
+        float[] lanes = new float[F.length()]; // scalar tree sum: same bits in every JIT tier
+        f00.intoArray(lanes, 0);
+        sums[0] = Int16Tiles.laneSum(lanes, lanes.length);
     }
 
 }

@@ -1,6 +1,5 @@
 package io.github.dllmquant.core.kernels.integer;
 
-import io.github.dllmquant.core.kernels.VectorMath;
 import io.github.dllmquant.core.kernels.VectorWidth;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -90,14 +89,23 @@ final class Int8GroupedTiles {
             f30 = ((FloatVector) c30.convert(VectorOperators.I2F, 0)).fma(s0, f30);
             f31 = ((FloatVector) c31.convert(VectorOperators.I2F, 0)).fma(s1, f31);
         }
-        sums[0] = VectorMath.sum(f00);
-        sums[1] = VectorMath.sum(f01);
-        sums[4] = VectorMath.sum(f10);
-        sums[5] = VectorMath.sum(f11);
-        sums[8] = VectorMath.sum(f20);
-        sums[9] = VectorMath.sum(f21);
-        sums[12] = VectorMath.sum(f30);
-        sums[13] = VectorMath.sum(f31);
+        float[] lanes = new float[F.length()]; // scalar tree sum: same bits in every JIT tier
+        f00.intoArray(lanes, 0);
+        sums[0] = Int16Tiles.laneSum(lanes, lanes.length);
+        f01.intoArray(lanes, 0);
+        sums[1] = Int16Tiles.laneSum(lanes, lanes.length);
+        f10.intoArray(lanes, 0);
+        sums[4] = Int16Tiles.laneSum(lanes, lanes.length);
+        f11.intoArray(lanes, 0);
+        sums[5] = Int16Tiles.laneSum(lanes, lanes.length);
+        f20.intoArray(lanes, 0);
+        sums[8] = Int16Tiles.laneSum(lanes, lanes.length);
+        f21.intoArray(lanes, 0);
+        sums[9] = Int16Tiles.laneSum(lanes, lanes.length);
+        f30.intoArray(lanes, 0);
+        sums[12] = Int16Tiles.laneSum(lanes, lanes.length);
+        f31.intoArray(lanes, 0);
+        sums[13] = Int16Tiles.laneSum(lanes, lanes.length);
     }
 
     /** {@code sums[j]} for one token and the four weight rows from {@code o0}. */
@@ -141,10 +149,15 @@ final class Int8GroupedTiles {
             f02 = ((FloatVector) c02.convert(VectorOperators.I2F, 0)).fma(s2, f02);
             f03 = ((FloatVector) c03.convert(VectorOperators.I2F, 0)).fma(s3, f03);
         }
-        sums[0] = VectorMath.sum(f00);
-        sums[1] = VectorMath.sum(f01);
-        sums[2] = VectorMath.sum(f02);
-        sums[3] = VectorMath.sum(f03);
+        float[] lanes = new float[F.length()]; // scalar tree sum: same bits in every JIT tier
+        f00.intoArray(lanes, 0);
+        sums[0] = Int16Tiles.laneSum(lanes, lanes.length);
+        f01.intoArray(lanes, 0);
+        sums[1] = Int16Tiles.laneSum(lanes, lanes.length);
+        f02.intoArray(lanes, 0);
+        sums[2] = Int16Tiles.laneSum(lanes, lanes.length);
+        f03.intoArray(lanes, 0);
+        sums[3] = Int16Tiles.laneSum(lanes, lanes.length);
     }
 
     /** {@code sums[0]} for one token and weight row {@code o0}. */
@@ -164,7 +177,9 @@ final class Int8GroupedTiles {
             FloatVector s0 = FloatVector.broadcast(F, scales[(o0 + 0) * groups + g]);
             f00 = ((FloatVector) c00.convert(VectorOperators.I2F, 0)).fma(s0, f00);
         }
-        sums[0] = VectorMath.sum(f00);
+        float[] lanes = new float[F.length()]; // scalar tree sum: same bits in every JIT tier
+        f00.intoArray(lanes, 0);
+        sums[0] = Int16Tiles.laneSum(lanes, lanes.length);
     }
 
 }

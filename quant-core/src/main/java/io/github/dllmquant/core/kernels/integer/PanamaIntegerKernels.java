@@ -127,26 +127,41 @@ final class PanamaIntegerKernels implements IntegerKernels {
 
     @Override
     public void gemm(Int8Weights w, QuantizedActivations a, float[] y, int rowStart, int rowEnd) {
-        int k = w.in();
-        int out = w.out();
         int groupSize = w.groupSize();
         int groups = w.groups();
         int tokens = a.tokens();
-        byte[] wc = w.codes();
-        byte[] ac = a.codes();
         // pair-summing needs one operand in [−127, 127]; the dot is symmetric, so either side may supply it
         boolean pairs = !(w.fullNegativeRange() && a.fullNegativeRange());
         if (groups > 1 && pairs && w.zeroCentred() && groupSize % (2 * Int8GroupedTiles.SL) == 0) {
             gemmGrouped(w, a, y, rowStart, rowEnd);
             return;
         }
+        if (Int16Gemm.covers(w, a, pairs, rowStart, rowEnd)) {
+            Int16Gemm.gemm(w, a, y, rowStart, rowEnd);
+            return;
+        }
+        gemmBytes(w, a, y, rowStart, rowEnd, 0, tokens, pairs);
+    }
+
+    /**
+     * The int8 GEMM on byte operands (B2S widening in the tiles) for output rows {@code [rowStart, rowEnd)}
+     * and tokens {@code [tStart, tEnd)}: every case the 16-bit kernels do not cover.
+     */
+    static void gemmBytes(Int8Weights w, QuantizedActivations a, float[] y, int rowStart, int rowEnd,
+                                  int tStart, int tEnd, boolean pairs) {
+        int k = w.in();
+        int out = w.out();
+        int groupSize = w.groupSize();
+        int groups = w.groups();
+        byte[] wc = w.codes();
+        byte[] ac = a.codes();
         int[] dots = new int[16];
         float[] acc = new float[16];
         // rows outer, tokens inner: a 4-row weight tile stays in L1 while the activations stream from L2
         int o = rowStart;
         for (; o + 4 <= rowEnd; o += 4) {
-            int t = 0;
-            for (; t + 4 <= tokens; t += 4) {
+            int t = tStart;
+            for (; t + 4 <= tEnd; t += 4) {
                 java.util.Arrays.fill(acc, 0f);
                 for (int g = 0; g < groups; g++) {
                     int kOff = g * groupSize;
@@ -155,7 +170,7 @@ final class PanamaIntegerKernels implements IntegerKernels {
                 }
                 store(a, y, out, t, 4, o, 4, acc);
             }
-            for (; t < tokens; t++) {
+            for (; t < tEnd; t++) {
                 java.util.Arrays.fill(acc, 0f);
                 for (int g = 0; g < groups; g++) {
                     int kOff = g * groupSize;
@@ -166,8 +181,8 @@ final class PanamaIntegerKernels implements IntegerKernels {
             }
         }
         for (; o < rowEnd; o++) {
-            int t = 0;
-            for (; t + 4 <= tokens; t += 4) {
+            int t = tStart;
+            for (; t + 4 <= tEnd; t += 4) {
                 java.util.Arrays.fill(acc, 0f);
                 for (int g = 0; g < groups; g++) {
                     int kOff = g * groupSize;
@@ -177,7 +192,7 @@ final class PanamaIntegerKernels implements IntegerKernels {
                 }
                 store(a, y, out, t, 4, o, 1, acc);
             }
-            for (; t < tokens; t++) {
+            for (; t < tEnd; t++) {
                 java.util.Arrays.fill(acc, 0f);
                 for (int g = 0; g < groups; g++) {
                     int kOff = g * groupSize;
@@ -211,6 +226,10 @@ final class PanamaIntegerKernels implements IntegerKernels {
         byte[] wp = w.packed();
         byte[] ac = a.codes();
         int flush = Int4Tiles.flushBlocks(a.quantizer().bits());
+        if (Int16Gemm.covers(w, a)) {
+            Int16Gemm.gemm(w, a, y, rowStart, rowEnd);
+            return;
+        }
         if (groups > 1 && w.zerosInNibbleRange()) {
             gemmGrouped(w, a, y, rowStart, rowEnd, flush);
             return;

@@ -27,6 +27,8 @@ public final class QuantizedActivations {
     private final int[] sums;
     private ActivationQuantizer quantizer;
     private boolean fullNegativeRange;
+    /** The codes widened to 16 bits for the Panama GEMMs, made on first use after each quantization. */
+    private volatile short[] wideCodes;
 
     /**
      * Allocates buffers for {@code tokens} rows of {@code k} features, with code sums per group of
@@ -104,5 +106,25 @@ public final class QuantizedActivations {
     void markQuantized(ActivationQuantizer quantizer, boolean fullNegativeRange) {
         this.quantizer = quantizer;
         this.fullNegativeRange = fullNegativeRange;
+        this.wideCodes = null;
+    }
+
+    /**
+     * {@link #codes()} widened to shorts ({@code tokens·k}), made once per quantization by whichever GEMM
+     * thread asks first (the others wait for it) and shared by all of them.
+     */
+    short[] wideCodes() {
+        short[] wide = wideCodes;
+        if (wide == null) {
+            synchronized (this) {
+                wide = wideCodes;
+                if (wide == null) {
+                    wide = new short[codes.length];
+                    Int16Tiles.widen(codes, 0, wide, 0, codes.length);
+                    wideCodes = wide;
+                }
+            }
+        }
+        return wide;
     }
 }

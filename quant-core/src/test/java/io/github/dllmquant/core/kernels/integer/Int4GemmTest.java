@@ -162,4 +162,27 @@ class Int4GemmTest {
                 java.util.Arrays.copyOf(groupScales, 12), java.util.Arrays.copyOf(groupZeros, 12));
         check(long20, x, 5, new ActivationQuantizer(8, true, 0.5f), "extremes, long groups");
     }
+
+    @Test
+    void groupedBitsDoNotDependOnRowRangeOrJitTier() {
+        Random rnd = new Random(31);
+        // 9 tokens (two 4-token tiles and a tail), 11 rows (odd), 5 groups: every tile shape of the kernel
+        QuantizedWeight q = PanamaIntegerKernelsTest.weight(rnd, 11, 5 * 2 * BLOCK, 4, 2 * BLOCK, false, false);
+        Int4Weights w = Int4Weights.of(q, BLOCK);
+        QuantizedActivations a = new QuantizedActivations(9, q.in(), q.groupSize());
+        PANAMA.quantizePerToken(PanamaIntegerKernelsTest.activations(rnd, 9 * q.in(), false), ActivationQuantizer.asymmetric(8), a);
+        float[] cold = new float[9 * 11];
+        PANAMA.gemm(w, a, cold, 0, 11);
+        float[] parts = new float[9 * 11];
+        java.util.Arrays.fill(parts, Float.NaN);
+        PANAMA.gemm(w, a, parts, 0, 3);
+        PANAMA.gemm(w, a, parts, 3, 10);
+        PANAMA.gemm(w, a, parts, 10, 11);
+        assertThat(parts).as("row ranges").containsExactly(cold);
+        float[] warm = new float[9 * 11];
+        for (int i = 0; i < 3000; i++) { // C2 compiles the tiles meanwhile
+            PANAMA.gemm(w, a, warm, 0, 11);
+        }
+        assertThat(warm).as("cold vs compiled").containsExactly(cold);
+    }
 }

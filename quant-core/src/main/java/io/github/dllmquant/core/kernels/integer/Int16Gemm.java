@@ -1,0 +1,166 @@
+package io.github.dllmquant.core.kernels.integer;
+
+/**
+ * The integer GEMMs of {@link PanamaIntegerKernels} that run on 16-bit operands ({@link Int16Tiles}):
+ * activations widened once per call ({@link QuantizedActivations#wideCodes()}), weights widened (int8)
+ * or unpacked with the zero point subtracted (int4) one block of {@link #ROW_BLOCK} rows at a time into
+ * per-thread scratch, then reused by every 4-token tile. The token tile (4 rows of K shorts, 32 KB at
+ * K = 4096) stays in L1 while it meets every row pair of the block, and the block (128 KB) stays in L2.
+ *
+ * <ul>
+ *   <li>int8 weights, one group per row, pair-summable operands: exact int32 dots, the scalar
+ *       specification's epilogue: bit-identical to it.</li>
+ *   <li>int4 weights with groups, zeros in [0, 15], groups of at most 16 steps: float lane accumulation
+ *       ({@link Int16Tiles#grouped4x2}); every cell is computed by the same lane arithmetic whatever the
+ *       tile shape, so a row's result does not depend on the row range or thread split.</li>
+ * </ul>
+ */
+final class Int16Gemm {
+
+    /** Weight rows widened per block. */
+    static final int ROW_BLOCK = Integer.getInteger("dllmq.int.rowBlock", 16);
+    /** Elements per K block of the int8 kernel. */
+    static final int KC = Integer.getInteger("dllmq.int.kc", 4096);
+    private static final int SL = Int16Tiles.SL;
+    private static final ThreadLocal<short[]> SCRATCH = new ThreadLocal<>();
+
+    private Int16Gemm() {
+    }
+
+    private static short[] scratch(int shorts) {
+        short[] s = SCRATCH.get();
+        if (s == null || s.length < shorts) {
+            s = new short[shorts];
+            SCRATCH.set(s);
+        }
+        return s;
+    }
+
+    // ---------------------------------------------------------------- int8, one group per row
+
+    /** Whether {@link #gemm(Int8Weights, QuantizedActivations, float[], int, int)} applies. */
+    static boolean covers(Int8Weights w, QuantizedActivations a, boolean pairs, int rowStart, int rowEnd) {
+        return w.groups() == 1 && pairs && a.tokens() >= 4 && w.in() >= 2 * SL && rowEnd - rowStart >= 2;
+    }
+
+    /** Exact int8 GEMM of rows {@code [rowStart, rowEnd)}; tokens past the last 4-tile and an odd last row run on bytes. */
+    static void gemm(Int8Weights w, QuantizedActivations a, float[] y, int rowStart, int rowEnd) {
+        int k = w.in();
+        int out = w.out();
+        int tokens = a.tokens();
+        int tokens4 = tokens & ~3;
+        int steps = k / (2 * SL);
+        int kv = steps * 2 * SL;
+        short[] as = a.wideCodes();
+        byte[] ac = a.codes();
+        byte[] wc = w.codes();
+        int pairsEnd = rowStart + ((rowEnd - rowStart) & ~1);
+        short[] ws = scratch(ROW_BLOCK * k);
+        int[] dots = new int[16];
+        float[] acc = new float[16];
+        int kcSteps = Math.max(1, KC / (2 * SL));
+        int[] cells = new int[4 * ROW_BLOCK];
+        for (int r0 = rowStart; r0 < pairsEnd; r0 += ROW_BLOCK) {
+            int r1 = Math.min(pairsEnd, r0 + ROW_BLOCK);
+            Int16Tiles.widen(wc, r0 * k, ws, 0, (r1 - r0) * k);
+            for (int t = 0; t < tokens4; t += 4) {
+                // K blocks outside the row pairs: the token tile's slice stays in L1 while every pair meets it
+                java.util.Arrays.fill(cells, 0);
+                for (int s0 = 0; s0 < steps; s0 += kcSteps) {
+                    int n = Math.min(kcSteps, steps - s0);
+                    int kOff = s0 * 2 * SL;
+                    for (int o = r0; o < r1; o += 2) {
+                        Int16Tiles.dot4x2(as, t * k + kOff, k, ws, (o - r0) * k + kOff, k, n, dots);
+                        int c = (o - r0) * 4;
+                        for (int i = 0; i < 4; i++) {
+                            cells[c + i * 2] += dots[i * 4];
+                            cells[c + i * 2 + 1] += dots[i * 4 + 1];
+                        }
+                    }
+                }
+                for (int o = r0; o < r1; o += 2) {
+                    int c = (o - r0) * 4;
+                    for (int i = 0; i < 4; i++) {
+                        for (int j = 0; j < 2; j++) {
+                            int tail = kv < k ? Int8Tiles.tail(ac, (t + i) * k, wc, (o + j) * k, kv, k) : 0;
+                            dots[i * 4 + j] = cells[c + i * 2 + j] + tail;
+                        }
+                    }
+                    java.util.Arrays.fill(acc, 0f);
+                    PanamaIntegerKernels.epilogue(w, a, t, 4, o, 2, 0, dots, acc);
+                    PanamaIntegerKernels.store(a, y, out, t, 4, o, 2, acc);
+                }
+            }
+        }
+        if (tokens4 < tokens) {
+            PanamaIntegerKernels.gemmBytes(w, a, y, rowStart, pairsEnd, tokens4, tokens, true);
+        }
+        if (pairsEnd < rowEnd) {
+            PanamaIntegerKernels.gemmBytes(w, a, y, pairsEnd, rowEnd, 0, tokens, true);
+        }
+    }
+
+    // ---------------------------------------------------------------- int4, grouped
+
+    /**
+     * Whether {@link #gemm(Int4Weights, QuantizedActivations, float[], int, int)} applies: depends on the
+     * operands only (never on the row range), so every row of one call takes the same path.
+     */
+    static boolean covers(Int4Weights w, QuantizedActivations a) {
+        // int16 lane bound: |q − z| ≤ 15 times |code| ≤ 128 (8-bit) or 8 (≤ 4-bit activations)
+        int maxSteps = a.quantizer().bits() <= 4 ? 256 : 16;
+        int g = w.groupSize();
+        return w.groups() > 1 && w.zerosInNibbleRange() && a.tokens() >= 4 && g % SL == 0 && g / SL <= maxSteps;
+    }
+
+    /** Grouped int4 GEMM of rows {@code [rowStart, rowEnd)}: {@code y = sa·(Σ − za·Σ_g sw·Σ(q − z))}. */
+    static void gemm(Int4Weights w, QuantizedActivations a, float[] y, int rowStart, int rowEnd) {
+        int k = w.in();
+        int out = w.out();
+        int groups = w.groups();
+        int groupSize = w.groupSize();
+        int tokens = a.tokens();
+        int tokens4 = tokens & ~3;
+        short[] as = a.wideCodes();
+        float[] ws = w.scales();
+        float[] corr = w.zeroCorrection();
+        float[] sa = a.scales();
+        int[] za = a.zeros();
+        short[] wq = scratch(ROW_BLOCK * k);
+        float[] lanes = new float[io.github.dllmquant.core.kernels.VectorWidth.FLOAT_LANES];
+        float[] sums = new float[16];
+        for (int r0 = rowStart; r0 < rowEnd; r0 += ROW_BLOCK) {
+            int r1 = Math.min(rowEnd, r0 + ROW_BLOCK);
+            for (int o = r0; o < r1; o++) {
+                Int16Tiles.unpack(w, o, wq, (o - r0) * k);
+            }
+            int pairsEnd = r0 + ((r1 - r0) & ~1);
+            int t = 0;
+            for (; t < tokens4; t += 4) {
+                for (int o = r0; o < pairsEnd; o += 2) {
+                    Int16Tiles.grouped4x2(as, t * k, k, wq, (o - r0) * k, k, o, ws, groups, groupSize, lanes, sums);
+                    for (int i = 0; i < 4; i++) {
+                        for (int j = 0; j < 2; j++) {
+                            y[(t + i) * out + o + j] = sa[t + i] * (sums[i * 4 + j] - za[t + i] * corr[o + j]);
+                        }
+                    }
+                }
+            }
+            for (; t < tokens; t++) {
+                for (int o = r0; o < pairsEnd; o += 2) {
+                    Int16Tiles.grouped1x2(as, t * k, wq, (o - r0) * k, k, o, ws, groups, groupSize, lanes, sums);
+                    for (int j = 0; j < 2; j++) {
+                        y[t * out + o + j] = sa[t] * (sums[j] - za[t] * corr[o + j]);
+                    }
+                }
+            }
+            if (pairsEnd < r1) {
+                int o = pairsEnd;
+                for (t = 0; t < tokens; t++) {
+                    Int16Tiles.grouped1x1(as, t * k, wq, (o - r0) * k, o, ws, groups, groupSize, lanes, sums);
+                    y[t * out + o] = sa[t] * (sums[0] - za[t] * corr[o]);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,291 @@
+package io.github.dllmquant.core.kernels.integer;
+
+import io.github.dllmquant.core.kernels.VectorWidth;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Micro-kernels over operands already widened to 16 bits (activations by
+ * {@link QuantizedActivations#wideCodes()}, weights by the caller into per-thread scratch), so the hot
+ * loops hold no byte→short conversion.
+ *
+ * <p><b>Exact int8 dots without S2I conversions</b> ({@link #dot4x2}): two products share an int16 lane
+ * ({@code p = a·w + b·v}, valid when one operand of each product lies in [−127, 127]). Instead of
+ * widening {@code p} with two S2I conversions (three shuffle µops), its int32 view {@code x} is split
+ * arithmetically: {@code x >> 16} is the upper short {@code hi}, and {@code x ^ 0x8000} biases the lower
+ * short to {@code lo + 32768 ∈ [0, 65535]}, so summing {@code x ^ 0x8000} never borrows from the upper
+ * half. With {@code A = Σ (x ^ 0x8000)} and {@code H = Σ (x >> 16)} per lane (both wrapping int32),
+ * {@code Σ lo = A − (H << 16) − steps·32768} and the dot is {@code Σ_lanes (Σ lo + H)}: exact in
+ * wrapping int32 arithmetic because the true result fits an int. Per pair of steps and tile cell: two
+ * 16-bit multiplies, one 16-bit add, XOR, shift and two 32-bit adds, no shuffles.
+ *
+ * <p><b>Grouped float lanes</b> ({@link #grouped4x2}): weights {@code q − z} with small magnitude (int4
+ * codes minus zero, |·| ≤ 15) let a whole group's products accumulate in int16 lanes; the lanes are
+ * split into int32 the same way (shifts), converted I2F and multiply-added with the group scale.
+ *
+ * <p>Every Vector API call is written out in the loop bodies and no vector crosses a method boundary of
+ * ours (see {@link Int8Tiles} on inlining): a helper that C2 declines to inline would box every vector.
+ * Float lane sums go through {@code intoArray} and the scalar {@link #laneSum} tree, whose result does not
+ * depend on the JIT tier.
+ */
+final class Int16Tiles {
+
+    private static final VectorSpecies<Short> S = VectorWidth.SHORT;
+    private static final VectorSpecies<Integer> I = VectorWidth.INT;
+    private static final VectorSpecies<Float> F = VectorWidth.FLOAT;
+    private static final VectorSpecies<Byte> B_HALF = PanamaIntegerKernels.B_HALF;
+    /** Short lanes per vector: elements per step. */
+    static final int SL = S.length();
+    private static final int IL = I.length();
+
+    private Int16Tiles() {
+    }
+
+    /** Widens {@code n} bytes from {@code src[from]} into {@code dst[to]} (n a multiple of {@link #SL}). */
+    static void widen(byte[] src, int from, short[] dst, int to, int n) {
+        int i = 0;
+        for (; i <= n - SL; i += SL) {
+            ((ShortVector) ByteVector.fromArray(B_HALF, src, from + i).convertShape(VectorOperators.B2S, S, 0)).intoArray(dst, to + i);
+        }
+        for (; i < n; i++) {
+            dst[to + i] = src[from + i];
+        }
+    }
+
+    /**
+     * {@code dots[i·4 + j] = Σ_{l < steps·2·SL} a[aOff + i·aStride + l] · w[wOff + j·wStride + l]} for four
+     * tokens i and two weight rows j, exactly; operands must be pair-summable (see the class comment).
+     */
+    static void dot4x2(short[] a, int aOff, int aStride, short[] w, int wOff, int wStride, int steps, int[] dots) {
+        IntVector a00 = IntVector.zero(I);
+        IntVector a01 = IntVector.zero(I);
+        IntVector a10 = IntVector.zero(I);
+        IntVector a11 = IntVector.zero(I);
+        IntVector a20 = IntVector.zero(I);
+        IntVector a21 = IntVector.zero(I);
+        IntVector a30 = IntVector.zero(I);
+        IntVector a31 = IntVector.zero(I);
+        IntVector h00 = IntVector.zero(I);
+        IntVector h01 = IntVector.zero(I);
+        IntVector h10 = IntVector.zero(I);
+        IntVector h11 = IntVector.zero(I);
+        IntVector h20 = IntVector.zero(I);
+        IntVector h21 = IntVector.zero(I);
+        IntVector h30 = IntVector.zero(I);
+        IntVector h31 = IntVector.zero(I);
+        int end = steps * 2 * SL;
+        for (int l = 0; l < end; l += 2 * SL) {
+            ShortVector x0 = ShortVector.fromArray(S, a, aOff + l);
+            ShortVector y0 = ShortVector.fromArray(S, a, aOff + l + SL);
+            ShortVector x1 = ShortVector.fromArray(S, a, aOff + aStride + l);
+            ShortVector y1 = ShortVector.fromArray(S, a, aOff + aStride + l + SL);
+            ShortVector x2 = ShortVector.fromArray(S, a, aOff + 2 * aStride + l);
+            ShortVector y2 = ShortVector.fromArray(S, a, aOff + 2 * aStride + l + SL);
+            ShortVector x3 = ShortVector.fromArray(S, a, aOff + 3 * aStride + l);
+            ShortVector y3 = ShortVector.fromArray(S, a, aOff + 3 * aStride + l + SL);
+            ShortVector w0 = ShortVector.fromArray(S, w, wOff + l);
+            ShortVector v0 = ShortVector.fromArray(S, w, wOff + l + SL);
+            IntVector p;
+            p = x0.mul(w0).add(y0.mul(v0)).reinterpretAsInts();
+            a00 = a00.add(p.lanewise(VectorOperators.XOR, 0x8000));
+            h00 = h00.add(p.lanewise(VectorOperators.ASHR, 16));
+            p = x1.mul(w0).add(y1.mul(v0)).reinterpretAsInts();
+            a10 = a10.add(p.lanewise(VectorOperators.XOR, 0x8000));
+            h10 = h10.add(p.lanewise(VectorOperators.ASHR, 16));
+            p = x2.mul(w0).add(y2.mul(v0)).reinterpretAsInts();
+            a20 = a20.add(p.lanewise(VectorOperators.XOR, 0x8000));
+            h20 = h20.add(p.lanewise(VectorOperators.ASHR, 16));
+            p = x3.mul(w0).add(y3.mul(v0)).reinterpretAsInts();
+            a30 = a30.add(p.lanewise(VectorOperators.XOR, 0x8000));
+            h30 = h30.add(p.lanewise(VectorOperators.ASHR, 16));
+            ShortVector w1 = ShortVector.fromArray(S, w, wOff + wStride + l);
+            ShortVector v1 = ShortVector.fromArray(S, w, wOff + wStride + l + SL);
+            p = x0.mul(w1).add(y0.mul(v1)).reinterpretAsInts();
+            a01 = a01.add(p.lanewise(VectorOperators.XOR, 0x8000));
+            h01 = h01.add(p.lanewise(VectorOperators.ASHR, 16));
+            p = x1.mul(w1).add(y1.mul(v1)).reinterpretAsInts();
+            a11 = a11.add(p.lanewise(VectorOperators.XOR, 0x8000));
+            h11 = h11.add(p.lanewise(VectorOperators.ASHR, 16));
+            p = x2.mul(w1).add(y2.mul(v1)).reinterpretAsInts();
+            a21 = a21.add(p.lanewise(VectorOperators.XOR, 0x8000));
+            h21 = h21.add(p.lanewise(VectorOperators.ASHR, 16));
+            p = x3.mul(w1).add(y3.mul(v1)).reinterpretAsInts();
+            a31 = a31.add(p.lanewise(VectorOperators.XOR, 0x8000));
+            h31 = h31.add(p.lanewise(VectorOperators.ASHR, 16));
+        }
+        // Σ lo + Σ hi per lane, then across lanes; the bias of every lane and step comes off at the end
+        int bias = steps * 32768 * IL;
+        dots[0] = a00.sub(h00.lanewise(VectorOperators.LSHL, 16)).add(h00).reduceLanes(VectorOperators.ADD) - bias;
+        dots[1] = a01.sub(h01.lanewise(VectorOperators.LSHL, 16)).add(h01).reduceLanes(VectorOperators.ADD) - bias;
+        dots[4] = a10.sub(h10.lanewise(VectorOperators.LSHL, 16)).add(h10).reduceLanes(VectorOperators.ADD) - bias;
+        dots[5] = a11.sub(h11.lanewise(VectorOperators.LSHL, 16)).add(h11).reduceLanes(VectorOperators.ADD) - bias;
+        dots[8] = a20.sub(h20.lanewise(VectorOperators.LSHL, 16)).add(h20).reduceLanes(VectorOperators.ADD) - bias;
+        dots[9] = a21.sub(h21.lanewise(VectorOperators.LSHL, 16)).add(h21).reduceLanes(VectorOperators.ADD) - bias;
+        dots[12] = a30.sub(h30.lanewise(VectorOperators.LSHL, 16)).add(h30).reduceLanes(VectorOperators.ADD) - bias;
+        dots[13] = a31.sub(h31.lanewise(VectorOperators.LSHL, 16)).add(h31).reduceLanes(VectorOperators.ADD) - bias;
+    }
+
+    /**
+     * {@code sums[i·4 + j] = Σ_g scales[(o0 + j)·groups + g] · Σ_{l in g} a[token i][l]·w[row j][l]} over whole
+     * rows, for four tokens and two rows of small weights (|w·a| ≤ 2048): each group's int16 lane sums
+     * ({@code groupSize / SL ≤ 16} products per lane) are split into int32, converted I2F and multiply-added
+     * with the group scale in float lanes; one lane sum per cell at the end. {@code lanes} is scratch of at
+     * least {@code FL} floats.
+     */
+    static void grouped4x2(short[] a, int aOff, int aStride, short[] w, int wOff, int wStride, int o0,
+                           float[] scales, int groups, int groupSize, float[] lanes, float[] sums) {
+        FloatVector f00 = FloatVector.zero(F);
+        FloatVector f01 = FloatVector.zero(F);
+        FloatVector f10 = FloatVector.zero(F);
+        FloatVector f11 = FloatVector.zero(F);
+        FloatVector f20 = FloatVector.zero(F);
+        FloatVector f21 = FloatVector.zero(F);
+        FloatVector f30 = FloatVector.zero(F);
+        FloatVector f31 = FloatVector.zero(F);
+        for (int g = 0; g < groups; g++) {
+            ShortVector s00 = ShortVector.zero(S);
+            ShortVector s01 = ShortVector.zero(S);
+            ShortVector s10 = ShortVector.zero(S);
+            ShortVector s11 = ShortVector.zero(S);
+            ShortVector s20 = ShortVector.zero(S);
+            ShortVector s21 = ShortVector.zero(S);
+            ShortVector s30 = ShortVector.zero(S);
+            ShortVector s31 = ShortVector.zero(S);
+            for (int l = g * groupSize; l < (g + 1) * groupSize; l += SL) {
+                ShortVector x0 = ShortVector.fromArray(S, a, aOff + l);
+                ShortVector x1 = ShortVector.fromArray(S, a, aOff + aStride + l);
+                ShortVector x2 = ShortVector.fromArray(S, a, aOff + 2 * aStride + l);
+                ShortVector x3 = ShortVector.fromArray(S, a, aOff + 3 * aStride + l);
+                ShortVector w0 = ShortVector.fromArray(S, w, wOff + l);
+                s00 = s00.add(x0.mul(w0));
+                s10 = s10.add(x1.mul(w0));
+                s20 = s20.add(x2.mul(w0));
+                s30 = s30.add(x3.mul(w0));
+                ShortVector w1 = ShortVector.fromArray(S, w, wOff + wStride + l);
+                s01 = s01.add(x0.mul(w1));
+                s11 = s11.add(x1.mul(w1));
+                s21 = s21.add(x2.mul(w1));
+                s31 = s31.add(x3.mul(w1));
+            }
+            FloatVector c0 = FloatVector.broadcast(F, scales[o0 * groups + g]);
+            FloatVector c1 = FloatVector.broadcast(F, scales[(o0 + 1) * groups + g]);
+            IntVector p;
+            // lower short sign-extended by a shift pair, upper by one shift: both halves as int32, exact
+            p = s00.reinterpretAsInts();
+            f00 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(c0, f00);
+            p = s01.reinterpretAsInts();
+            f01 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(c1, f01);
+            p = s10.reinterpretAsInts();
+            f10 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(c0, f10);
+            p = s11.reinterpretAsInts();
+            f11 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(c1, f11);
+            p = s20.reinterpretAsInts();
+            f20 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(c0, f20);
+            p = s21.reinterpretAsInts();
+            f21 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(c1, f21);
+            p = s30.reinterpretAsInts();
+            f30 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(c0, f30);
+            p = s31.reinterpretAsInts();
+            f31 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(c1, f31);
+        }
+        int fl = F.length();
+        f00.intoArray(lanes, 0);
+        sums[0] = laneSum(lanes, fl);
+        f01.intoArray(lanes, 0);
+        sums[1] = laneSum(lanes, fl);
+        f10.intoArray(lanes, 0);
+        sums[4] = laneSum(lanes, fl);
+        f11.intoArray(lanes, 0);
+        sums[5] = laneSum(lanes, fl);
+        f20.intoArray(lanes, 0);
+        sums[8] = laneSum(lanes, fl);
+        f21.intoArray(lanes, 0);
+        sums[9] = laneSum(lanes, fl);
+        f30.intoArray(lanes, 0);
+        sums[12] = laneSum(lanes, fl);
+        f31.intoArray(lanes, 0);
+        sums[13] = laneSum(lanes, fl);
+    }
+
+    /**
+     * Unpacks row {@code o} of {@code w} (nibble blocks of {@code 2·SL}) into {@code dst[to, to + in)} as
+     * shorts {@code q − z} in element order, {@code z} the row's zero point of each group.
+     */
+    static void unpack(Int4Weights w, int o, short[] dst, int to) {
+        int in = w.in();
+        int groupSize = w.groupSize();
+        int groups = w.groups();
+        byte[] packed = w.packed();
+        int[] zeros = w.zeros();
+        int rowOff = o * (in / 2);
+        for (int b = 0; b < in / (2 * SL); b++) {
+            ShortVector z = ShortVector.broadcast(S, (short) zeros[o * groups + b * 2 * SL / groupSize]);
+            ShortVector q = (ShortVector) ByteVector.fromArray(B_HALF, packed, rowOff + b * SL).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            q.and((short) 0x0F).sub(z).intoArray(dst, to + b * 2 * SL);
+            q.lanewise(VectorOperators.LSHR, 4).sub(z).intoArray(dst, to + b * 2 * SL + SL);
+        }
+    }
+
+    /** {@link #grouped4x2} for one token: {@code sums[j]} for rows {@code o0, o0 + 1}, bit-identical per cell. */
+    static void grouped1x2(short[] a, int aOff, short[] w, int wOff, int wStride, int o0,
+                           float[] scales, int groups, int groupSize, float[] lanes, float[] sums) {
+        FloatVector f00 = FloatVector.zero(F);
+        FloatVector f01 = FloatVector.zero(F);
+        for (int g = 0; g < groups; g++) {
+            ShortVector s00 = ShortVector.zero(S);
+            ShortVector s01 = ShortVector.zero(S);
+            for (int l = g * groupSize; l < (g + 1) * groupSize; l += SL) {
+                ShortVector x0 = ShortVector.fromArray(S, a, aOff + l);
+                s00 = s00.add(x0.mul(ShortVector.fromArray(S, w, wOff + l)));
+                s01 = s01.add(x0.mul(ShortVector.fromArray(S, w, wOff + wStride + l)));
+            }
+            FloatVector c0 = FloatVector.broadcast(F, scales[o0 * groups + g]);
+            FloatVector c1 = FloatVector.broadcast(F, scales[(o0 + 1) * groups + g]);
+            IntVector p;
+            p = s00.reinterpretAsInts();
+            f00 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(c0, f00);
+            p = s01.reinterpretAsInts();
+            f01 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(c1, f01);
+        }
+        int fl = F.length();
+        f00.intoArray(lanes, 0);
+        sums[0] = laneSum(lanes, fl);
+        f01.intoArray(lanes, 0);
+        sums[1] = laneSum(lanes, fl);
+    }
+
+    /** {@link #grouped4x2} for one token and one row {@code o0}: {@code sums[0]}, bit-identical per cell. */
+    static void grouped1x1(short[] a, int aOff, short[] w, int wOff, int o0,
+                           float[] scales, int groups, int groupSize, float[] lanes, float[] sums) {
+        FloatVector f00 = FloatVector.zero(F);
+        for (int g = 0; g < groups; g++) {
+            ShortVector s00 = ShortVector.zero(S);
+            for (int l = g * groupSize; l < (g + 1) * groupSize; l += SL) {
+                s00 = s00.add(ShortVector.fromArray(S, a, aOff + l).mul(ShortVector.fromArray(S, w, wOff + l)));
+            }
+            FloatVector c0 = FloatVector.broadcast(F, scales[o0 * groups + g]);
+            IntVector p = s00.reinterpretAsInts();
+            f00 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(c0, f00);
+        }
+        f00.intoArray(lanes, 0);
+        sums[0] = laneSum(lanes, F.length());
+    }
+
+    /**
+     * The sum of {@code lanes[0, n)} ({@code n} a power of two) as the tree that halves the vector each step,
+     * {@code (l0 + l_{n/2}) + ...} (the order of {@code VectorMath.sum}); scalar float adds, so the result is
+     * the same in the interpreter and in compiled code.
+     */
+    static float laneSum(float[] lanes, int n) {
+        for (int half = n / 2; half >= 1; half /= 2) {
+            for (int i = 0; i < half; i++) {
+                lanes[i] += lanes[i + half];
+            }
+        }
+        return lanes[0];
+    }
+}
