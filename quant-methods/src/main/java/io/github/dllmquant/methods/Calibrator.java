@@ -54,6 +54,9 @@ public final class Calibrator {
         if (recipe.quantizeLmHead()) {
             quantizeLmHead(model, recipe);
         }
+        if (recipe.embeddingBits() > 0) {
+            quantizeEmbeddings(model, recipe);
+        }
         return report;
     }
 
@@ -150,13 +153,26 @@ public final class Calibrator {
         }
     }
 
+    /**
+     * Round to nearest, asymmetric min/max, at {@link Recipe#embeddingBits()}; the recipe's group size when
+     * it divides the hidden width, else one group per row.
+     */
+    private static void quantizeEmbeddings(QuantizableModel model, Recipe recipe) {
+        int hidden = model.dims().hidden();
+        int g = recipe.weightQuantizer().groupSize();
+        int group = g != -1 && hidden % g == 0 ? g : -1;
+        float[] table = model.embeddings();
+        int rows = table.length / hidden;
+        QuantizedWeight q = WeightQuantizer.of(recipe.embeddingBits(), group, false).quantize(table, rows, hidden);
+        model.setQuantizedEmbeddings(q);
+    }
+
     /** Round to nearest, weight-only, on the recipe's grid (group size falls back to per channel if it does not divide). */
     private static void quantizeLmHead(QuantizableModel model, Recipe recipe) {
         Linear head = model.lmHead();
         WeightQuantizer grid = recipe.weightQuantizer();
-        if (grid.groupSize() != -1 && head.inFeatures() % grid.groupSize() != 0) {
-            grid = new WeightQuantizer(grid.bits(), -1, grid.symmetric(), grid.grid(), grid.mseClip());
-        }
+        int group = grid.groupSize() != -1 && head.inFeatures() % grid.groupSize() != 0 ? -1 : grid.groupSize();
+        grid = new WeightQuantizer(recipe.lmHeadBits(), group, grid.symmetric(), grid.grid(), grid.mseClip());
         QuantizedWeight q = grid.quantize(head.effectiveWeight(), head.outFeatures(), head.inFeatures());
         model.setLmHead(QuantizedLinears.of(q, head.bias(), null, null));
     }

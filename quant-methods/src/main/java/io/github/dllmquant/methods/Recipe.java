@@ -62,6 +62,8 @@ public final class Recipe {
     private final int awqGridPoints;
     private final boolean clipSearch;
     private final boolean quantizeLmHead;
+    private final int embeddingBits;
+    private final int lmHeadBits;
     private final Map<String, String> options;
 
     private Recipe(Values v) {
@@ -84,6 +86,8 @@ public final class Recipe {
         this.awqGridPoints = v.awqGridPoints;
         this.clipSearch = v.clipSearch;
         this.quantizeLmHead = v.quantizeLmHead;
+        this.embeddingBits = v.embeddingBits;
+        this.lmHeadBits = v.lmHeadBits;
         this.options = Map.copyOf(v.options);
     }
 
@@ -268,9 +272,39 @@ public final class Recipe {
         return with(v -> v.clipSearch = on);
     }
 
-    /** Also quantize the LM head (round to nearest, weight-only); off by default. */
+    /**
+     * Bits of the embedding table (round to nearest, asymmetric, the recipe's group size when it divides
+     * the hidden width, else one group per row; rows are dequantized on lookup), or 0 to keep it in full
+     * precision (the default).
+     */
+    public Recipe embeddingBits(int bits) {
+        if (bits != 0 && (bits < 2 || bits > 8)) {
+            throw new IllegalArgumentException("embedding bits must be 0 (full precision) or 2..8, got " + bits);
+        }
+        return with(v -> v.embeddingBits = bits);
+    }
+
+    /** Also quantize the LM head (round to nearest, weight-only, the scheme's weight bits); off by default. */
     public Recipe quantizeLmHead(boolean on) {
-        return with(v -> v.quantizeLmHead = on);
+        return with(v -> {
+            v.quantizeLmHead = on;
+            v.lmHeadBits = 0;
+        });
+    }
+
+    /**
+     * Quantize the LM head to {@code bits} (2..8, round to nearest, weight-only, the recipe's group size
+     * when it divides the hidden width, else per channel), or keep it in full precision with 0 (the
+     * default).
+     */
+    public Recipe lmHeadBits(int bits) {
+        if (bits != 0 && (bits < 2 || bits > 8)) {
+            throw new IllegalArgumentException("LM head bits must be 0 (full precision) or 2..8, got " + bits);
+        }
+        return with(v -> {
+            v.quantizeLmHead = bits != 0;
+            v.lmHeadBits = bits;
+        });
     }
 
     /** A method-specific option not covered by the typed setters (read with {@link #optionValue}). */
@@ -375,6 +409,16 @@ public final class Recipe {
         return clipSearch;
     }
 
+    /** Bits of the LM head: 0 when it stays in full precision, else its own bits or the scheme's weight bits. */
+    public int lmHeadBits() {
+        return !quantizeLmHead ? 0 : lmHeadBits != 0 ? lmHeadBits : weightBits;
+    }
+
+    /** Bits of the embedding table, 0 when it stays in full precision. */
+    public int embeddingBits() {
+        return embeddingBits;
+    }
+
     /** Whether the LM head is quantized too. */
     public boolean quantizeLmHead() {
         return quantizeLmHead;
@@ -429,6 +473,8 @@ public final class Recipe {
         v.awqGridPoints = awqGridPoints;
         v.clipSearch = clipSearch;
         v.quantizeLmHead = quantizeLmHead;
+        v.embeddingBits = embeddingBits;
+        v.lmHeadBits = lmHeadBits;
         v.options = new TreeMap<>(options);
         change.accept(v);
         return new Recipe(v);
@@ -455,6 +501,8 @@ public final class Recipe {
         int awqGridPoints = 20;
         boolean clipSearch = true;
         boolean quantizeLmHead;
+        int embeddingBits;
+        int lmHeadBits;
         Map<String, String> options = new TreeMap<>();
     }
 }

@@ -239,6 +239,21 @@ final class CheckpointLoader {
         }
 
         EmbeddingTable embedding(String name, int rows, int hidden) throws IOException {
+            String prefix = TensorNames.layerPrefix(name);
+            if (quantized.containsKey(prefix)) {
+                QuantizedWeight w;
+                try {
+                    w = QuantizedTensors.read(source, prefix);
+                } catch (IOException e) {
+                    throw new ModelFormatException("quantized embedding " + prefix + ": " + e.getMessage(), e);
+                }
+                if (w.out() != rows || w.in() != hidden) {
+                    throw new ModelFormatException("quantized embedding " + prefix + " is " + w.out() + "x" + w.in()
+                            + ", config.json implies " + rows + "x" + hidden);
+                }
+                finite(prefix + ".scales", w.scales());
+                return new EmbeddingTable.Quantized(w);
+            }
             TensorView t = source.tensor(name);
             if (keepsMapping() && t.dtype() == DType.BF16) {
                 Bf16Check.requireFinite(name, t.data());

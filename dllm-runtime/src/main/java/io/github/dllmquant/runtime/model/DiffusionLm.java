@@ -368,6 +368,20 @@ public final class DiffusionLm implements QuantizableModel, AutoCloseable {
     }
 
     @Override
+    public void setQuantizedEmbeddings(io.github.dllmquant.core.quant.QuantizedWeight table) {
+        if (table == null || table.out() != config.embeddingSize() || table.in() != config.hidden()) {
+            throw new IllegalArgumentException("quantized embedding table must be " + config.embeddingSize() + "x"
+                    + config.hidden() + ", got " + (table == null ? "null" : table.out() + "x" + table.in()));
+        }
+        embedding = new EmbeddingTable.Quantized(table);
+    }
+
+    /** The quantized embedding table, or null while the table is dense (F32 or BF16). */
+    io.github.dllmquant.core.quant.QuantizedWeight quantizedEmbeddings() {
+        return embedding instanceof EmbeddingTable.Quantized q ? q.weight() : null;
+    }
+
+    @Override
     public void setEmbeddings(float[] table) {
         int rows = config.embeddingSize();
         int dim = config.hidden();

@@ -76,4 +76,40 @@ sealed interface EmbeddingTable {
             return data.byteSize();
         }
     }
+
+    /**
+     * A table stored as quantized codes ({@code Recipe.embeddingBits}): each looked-up row is dequantized
+     * on the fly, {@code s·(q − z)} per group, so the table keeps its packed size in memory and on disk.
+     */
+    record Quantized(io.github.dllmquant.core.quant.QuantizedWeight weight) implements EmbeddingTable {
+
+        @Override
+        public int rows() {
+            return weight.out();
+        }
+
+        @Override
+        public int hidden() {
+            return weight.in();
+        }
+
+        @Override
+        public void copyRow(int id, float[] dst, int off) {
+            int in = weight.in();
+            int g = weight.groupSize();
+            int groups = weight.groups();
+            byte[] codes = weight.codes();
+            float[] scales = weight.scales();
+            float[] zeros = weight.zeros();
+            for (int i = 0; i < in; i++) {
+                int group = id * groups + i / g;
+                dst[off + i] = scales[group] * ((codes[id * in + i] & 0xFF) - zeros[group]);
+            }
+        }
+
+        @Override
+        public long bytes() {
+            return weight.packedBytes();
+        }
+    }
 }

@@ -86,7 +86,19 @@ final class ModelWriter {
         int hidden = model.config().hidden();
 
         float[] embedding = model.embeddings();
-        addDense(writer, names.embedding(), embedding, model.config().embeddingSize(), hidden);
+        io.github.dllmquant.core.quant.QuantizedWeight quantizedEmbedding = model.quantizedEmbeddings();
+        if (quantizedEmbedding == null) {
+            addDense(writer, names.embedding(), embedding, model.config().embeddingSize(), hidden);
+        } else {
+            if (gptq != null) {
+                throw new IllegalArgumentException("the GPTQ checkpoint format has no quantized embedding table:"
+                        + " save with the native format or keep the embeddings in full precision");
+            }
+            String prefix = TensorNames.layerPrefix(names.embedding());
+            QuantizedTensors.write(writer, prefix, quantizedEmbedding);
+            quantized.put(prefix, new QuantizationConfig.LayerSpec(QuantizationConfig.Kind.WEIGHT_ONLY, null, null,
+                    java.util.List.of()));
+        }
         for (int b = 0; b < model.blockCount(); b++) {
             TransformerBlock block = model.block(b);
             addDense(writer, names.norm(b, NormRole.ATTENTION), block.normWeight(NormRole.ATTENTION), hidden);
@@ -97,7 +109,7 @@ final class ModelWriter {
         }
         addDense(writer, names.finalNorm(), model.finalNormWeight(), hidden);
         // a tied head stays tied only while it is still exactly the dense embedding table
-        boolean tied = model.config().tiedEmbeddings() && model.lmHead() instanceof DenseLinear head
+        boolean tied = quantizedEmbedding == null && model.config().tiedEmbeddings() && model.lmHead() instanceof DenseLinear head
                 && head.bias() == null && java.util.Arrays.equals(head.effectiveWeight(), embedding);
         if (!tied) {
             addLinear(writer, quantized, gptq, names.lmHead(), model.lmHead());

@@ -46,6 +46,12 @@ public enum TensorNames {
         this.linears = new String[] {q, k, v, o, gate, up, down};
     }
 
+    /** A weight's name without its {@code .weight} suffix: the prefix quantized tensors are stored under. */
+    static String layerPrefix(String weightName) {
+        return weightName.endsWith(".weight") ? weightName.substring(0, weightName.length() - ".weight".length())
+                : weightName;
+    }
+
     /** The names of an architecture. */
     public static TensorNames of(Architecture architecture) {
         return switch (architecture) {

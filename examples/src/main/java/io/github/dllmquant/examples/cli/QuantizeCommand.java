@@ -69,6 +69,16 @@ public final class QuantizeCommand implements Callable<Integer> {
                     + "RTN/GPTQ).")
     String format;
 
+    @Option(names = "--embedding-bits", paramLabel = "N",
+            description = "Bits of the embedding table (2-8, round to nearest, rows dequantized on lookup) or 0 for"
+                    + " full precision (default: 8 with --format native, 0 with --format gptq).")
+    Integer embeddingBits;
+
+    @Option(names = "--lm-head-bits", paramLabel = "N",
+            description = "Bits of the LM head (2-8, round to nearest, weight-only) or 0 for full precision"
+                    + " (default: 8 with --format native, 0 with --format gptq).")
+    Integer lmHeadBits;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder to write (replaced atomically).")
     Path out;
 
@@ -110,6 +120,20 @@ public final class QuantizeCommand implements Callable<Integer> {
         if (groupSize != null) {
             recipe = recipe.groupSize(groupSize);
         }
+        int defaultBits = saveFormat == SaveFormat.GPTQ ? 0 : 8;
+        int embBits = embeddingBits != null ? embeddingBits : defaultBits;
+        int headBits = lmHeadBits != null ? lmHeadBits : defaultBits;
+        for (int bits : new int[] {embBits, headBits}) {
+            if (bits != 0 && (bits < 2 || bits > 8)) {
+                throw new ParameterException(spec.commandLine(), "--embedding-bits and --lm-head-bits must be 0 or"
+                        + " 2..8, got " + bits);
+            }
+        }
+        if (saveFormat == SaveFormat.GPTQ && (embBits != 0 || headBits != 0)) {
+            throw new ParameterException(spec.commandLine(), "--format gptq keeps the embedding table and the LM head"
+                    + " in full precision: use --format native for --embedding-bits/--lm-head-bits");
+        }
+        recipe = recipe.embeddingBits(embBits).lmHeadBits(headBits);
         Path folder = model.resolve();
         Calibration calibration = (calibrationFile != null ? Calibration.file(calibrationFile)
                 : Calibration.defaultCorpus())

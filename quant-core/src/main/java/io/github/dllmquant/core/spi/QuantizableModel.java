@@ -26,6 +26,17 @@ public interface QuantizableModel {
     /** Replaces the embedding table {@code [vocab, hidden]}. */
     void setEmbeddings(float[] table);
 
+    /**
+     * Replaces the embedding table by quantized codes {@code [vocab, hidden]} that rows are dequantized
+     * from on lookup (smaller models on disk and in memory). Implementations that keep dense tables only
+     * refuse it.
+     *
+     * @throws UnsupportedOperationException if the model cannot hold a quantized table
+     */
+    default void setQuantizedEmbeddings(io.github.dllmquant.core.quant.QuantizedWeight table) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps its embedding table dense");
+    }
+
     /** A copy of the final norm's gain {@code [hidden]}. */
     float[] finalNormWeight();
 
