@@ -167,6 +167,17 @@ public final class Awq implements QuantizationMethod {
      */
     float[] searchScale(QuantizableBlock block, LinearGroup group, List<float[]> x, int tokens, int in) {
         float[] xMean = meanAbs(x, tokens, in);
+        if (group.role() != GroupRole.QKV && x.size() > 1) {
+            // every sub-layer but attention works row by row: score all windows in one call of many rows
+            // (same loss, far fewer and larger GEMMs)
+            int windows = x.size();
+            float[] all = new float[windows * tokens * in];
+            for (int i = 0; i < windows; i++) {
+                System.arraycopy(x.get(i), 0, all, i * tokens * in, tokens * in);
+            }
+            x = List.of(all);
+            tokens *= windows;
+        }
         List<float[]> org = new ArrayList<>(x.size());
         for (float[] xi : x) {
             org.add(block.subLayerForward(group.role(), xi, tokens));
