@@ -45,6 +45,21 @@ public final class VectorMath {
         return v.lane(0);
     }
 
+    /**
+     * The sum of {@code lanes[0, n)} ({@code n} a power of two, the lane count) in the tree order of
+     * {@link #sum(FloatVector)}, in scalar adds, overwriting {@code lanes}: the same bits as the vector version
+     * for the vector stored there. For large tiles, where C2 may not inline a call taking a vector and would
+     * box it, store the accumulator with {@code intoArray} and sum it here.
+     */
+    public static float sum(float[] lanes, int n) {
+        for (int half = n / 2; half >= 1; half /= 2) {
+            for (int i = 0; i < half; i++) {
+                lanes[i] += lanes[i + half];
+            }
+        }
+        return lanes[0];
+    }
+
     /** The sum of all lanes in the fixed tree order of {@link #sum(FloatVector)}. */
     public static double sum(DoubleVector v) {
         for (int half = v.length() / 2; half >= 1; half /= 2) {

@@ -116,6 +116,8 @@ class VectorMathTest {
                     }
                     assertThat(Float.floatToRawIntBits(VectorMath.sum(v))).as("sum, round %d", round)
                             .isEqualTo(Float.floatToRawIntBits(sumTwin(x)));
+                    assertThat(Float.floatToRawIntBits(VectorMath.sum(x.clone(), L))).as("array sum, round %d", round)
+                            .isEqualTo(Float.floatToRawIntBits(sumTwin(x)));
                 } else {
                     VectorMath.sum(v);
                 }

@@ -1,5 +1,6 @@
 package io.github.dllmquant.core.kernels.integer;
 
+import io.github.dllmquant.core.kernels.VectorMath;
 import io.github.dllmquant.core.kernels.VectorWidth;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -29,7 +30,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Every Vector API call is written out in the loop bodies and no vector crosses a method boundary of
  * ours (see {@link Int8Tiles} on inlining): a helper that C2 declines to inline would box every vector.
- * Float lane sums go through {@code intoArray} and the scalar {@link #laneSum} tree, whose result does not
+ * Float lane sums go through {@code intoArray} and the scalar {@link VectorMath#sum(float[], int)} tree, whose result does not
  * depend on the JIT tier.
  */
 final class Int16Tiles {
@@ -194,21 +195,21 @@ final class Int16Tiles {
         }
         int fl = F.length();
         f00.intoArray(lanes, 0);
-        sums[0] = laneSum(lanes, fl);
+        sums[0] = VectorMath.sum(lanes, fl);
         f01.intoArray(lanes, 0);
-        sums[1] = laneSum(lanes, fl);
+        sums[1] = VectorMath.sum(lanes, fl);
         f10.intoArray(lanes, 0);
-        sums[4] = laneSum(lanes, fl);
+        sums[4] = VectorMath.sum(lanes, fl);
         f11.intoArray(lanes, 0);
-        sums[5] = laneSum(lanes, fl);
+        sums[5] = VectorMath.sum(lanes, fl);
         f20.intoArray(lanes, 0);
-        sums[8] = laneSum(lanes, fl);
+        sums[8] = VectorMath.sum(lanes, fl);
         f21.intoArray(lanes, 0);
-        sums[9] = laneSum(lanes, fl);
+        sums[9] = VectorMath.sum(lanes, fl);
         f30.intoArray(lanes, 0);
-        sums[12] = laneSum(lanes, fl);
+        sums[12] = VectorMath.sum(lanes, fl);
         f31.intoArray(lanes, 0);
-        sums[13] = laneSum(lanes, fl);
+        sums[13] = VectorMath.sum(lanes, fl);
     }
 
     /**
@@ -253,9 +254,9 @@ final class Int16Tiles {
         }
         int fl = F.length();
         f00.intoArray(lanes, 0);
-        sums[0] = laneSum(lanes, fl);
+        sums[0] = VectorMath.sum(lanes, fl);
         f01.intoArray(lanes, 0);
-        sums[1] = laneSum(lanes, fl);
+        sums[1] = VectorMath.sum(lanes, fl);
     }
 
     /** {@link #grouped4x2} for one token and one row {@code o0}: {@code sums[0]}, bit-identical per cell. */
@@ -272,20 +273,6 @@ final class Int16Tiles {
             f00 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(c0, f00);
         }
         f00.intoArray(lanes, 0);
-        sums[0] = laneSum(lanes, F.length());
-    }
-
-    /**
-     * The sum of {@code lanes[0, n)} ({@code n} a power of two) as the tree that halves the vector each step,
-     * {@code (l0 + l_{n/2}) + ...} (the order of {@code VectorMath.sum}); scalar float adds, so the result is
-     * the same in the interpreter and in compiled code.
-     */
-    static float laneSum(float[] lanes, int n) {
-        for (int half = n / 2; half >= 1; half /= 2) {
-            for (int i = 0; i < half; i++) {
-                lanes[i] += lanes[i + half];
-            }
-        }
-        return lanes[0];
+        sums[0] = VectorMath.sum(lanes, F.length());
     }
 }

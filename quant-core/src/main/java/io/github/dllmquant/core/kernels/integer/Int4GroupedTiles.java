@@ -1,5 +1,6 @@
 package io.github.dllmquant.core.kernels.integer;
 
+import io.github.dllmquant.core.kernels.VectorMath;
 import io.github.dllmquant.core.kernels.VectorWidth;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -104,21 +105,21 @@ final class Int4GroupedTiles {
         }
         float[] lanes = new float[F.length()]; // scalar tree sum: same bits in every JIT tier
         f00.intoArray(lanes, 0);
-        sums[0] = Int16Tiles.laneSum(lanes, lanes.length);
+        sums[0] = VectorMath.sum(lanes, lanes.length);
         f01.intoArray(lanes, 0);
-        sums[1] = Int16Tiles.laneSum(lanes, lanes.length);
+        sums[1] = VectorMath.sum(lanes, lanes.length);
         f10.intoArray(lanes, 0);
-        sums[4] = Int16Tiles.laneSum(lanes, lanes.length);
+        sums[4] = VectorMath.sum(lanes, lanes.length);
         f11.intoArray(lanes, 0);
-        sums[5] = Int16Tiles.laneSum(lanes, lanes.length);
+        sums[5] = VectorMath.sum(lanes, lanes.length);
         f20.intoArray(lanes, 0);
-        sums[8] = Int16Tiles.laneSum(lanes, lanes.length);
+        sums[8] = VectorMath.sum(lanes, lanes.length);
         f21.intoArray(lanes, 0);
-        sums[9] = Int16Tiles.laneSum(lanes, lanes.length);
+        sums[9] = VectorMath.sum(lanes, lanes.length);
         f30.intoArray(lanes, 0);
-        sums[12] = Int16Tiles.laneSum(lanes, lanes.length);
+        sums[12] = VectorMath.sum(lanes, lanes.length);
         f31.intoArray(lanes, 0);
-        sums[13] = Int16Tiles.laneSum(lanes, lanes.length);
+        sums[13] = VectorMath.sum(lanes, lanes.length);
     }
 
     /** {@code sums[j]} for one token and the four weight rows from {@code o0}. */
@@ -178,13 +179,13 @@ final class Int4GroupedTiles {
         }
         float[] lanes = new float[F.length()]; // scalar tree sum: same bits in every JIT tier
         f00.intoArray(lanes, 0);
-        sums[0] = Int16Tiles.laneSum(lanes, lanes.length);
+        sums[0] = VectorMath.sum(lanes, lanes.length);
         f01.intoArray(lanes, 0);
-        sums[1] = Int16Tiles.laneSum(lanes, lanes.length);
+        sums[1] = VectorMath.sum(lanes, lanes.length);
         f02.intoArray(lanes, 0);
-        sums[2] = Int16Tiles.laneSum(lanes, lanes.length);
+        sums[2] = VectorMath.sum(lanes, lanes.length);
         f03.intoArray(lanes, 0);
-        sums[3] = Int16Tiles.laneSum(lanes, lanes.length);
+        sums[3] = VectorMath.sum(lanes, lanes.length);
     }
 
     /** {@code sums[0]} for one token and weight row {@code o0}. */
@@ -214,7 +215,7 @@ final class Int4GroupedTiles {
         }
         float[] lanes = new float[F.length()]; // scalar tree sum: same bits in every JIT tier
         f00.intoArray(lanes, 0);
-        sums[0] = Int16Tiles.laneSum(lanes, lanes.length);
+        sums[0] = VectorMath.sum(lanes, lanes.length);
     }
 
 }
