@@ -124,7 +124,7 @@ final class Attention {
     }
 
     /** Copies of the per-head transposed {@code cached} with positions {@code from..} taken from {@code fresh}. */
-    private static float[][] merge(float[][] cached, float[] fresh, int from, int freshRows, int keys, int kvHeads,
+    static float[][] merge(float[][] cached, float[] fresh, int from, int freshRows, int keys, int kvHeads,
                                    int headDim) {
         int width = kvHeads * headDim;
         float[][] merged = new float[kvHeads][];

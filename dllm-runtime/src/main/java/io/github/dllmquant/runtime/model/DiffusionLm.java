@@ -194,6 +194,14 @@ public final class DiffusionLm implements QuantizableModel, AutoCloseable {
      * every layer run only on those rows; their attention reads the cache for all other positions.
      */
     float[] cachedRows(int[] ids, int from, int to, LayerKv[] layers) {
+        return cachedRows(ids, from, to, layers, null);
+    }
+
+    /**
+     * As {@link #cachedRows(int[], int, int, LayerKv[])}; with {@code refreshed} non-null, every layer's cache
+     * with the rows' fresh K/V in place of the cached ones is stored there (the cache of a partial refresh).
+     */
+    float[] cachedRows(int[] ids, int from, int to, LayerKv[] layers, LayerKv[] refreshed) {
         int L = checkIds(ids);
         int rows = to - from;
         int dim = config.hidden();
@@ -203,7 +211,9 @@ public final class DiffusionLm implements QuantizableModel, AutoCloseable {
             wte.copyRow(ids[from + t], x, t * dim);
         }
         for (int b = 0; b < blocks.length; b++) {
-            blocks[b].forwardRowsInPlace(x, from, rows, layers[b], L);
+            int layer = b;
+            blocks[b].forwardRowsInPlace(x, from, rows, layers[b], L,
+                    refreshed == null ? null : kv -> refreshed[layer] = kv);
         }
         return head(x, rows);
     }

@@ -20,7 +20,7 @@ public final class KvCache implements io.github.dllmquant.runtime.sampling.Cache
     private final DiffusionLm model;
     private final int length;
     private final LayerKv[] layers; // per layer: keys after RoPE and values, per kv head (headDim, L)
-    private final float[] logits;   // (L, vocab) of the full pass that built the cache
+    private final float[] logits;   // (L, vocab) of the full pass that built the cache, (to, vocab) of a partial refresh
 
     KvCache(DiffusionLm model, int length, LayerKv[] layers, float[] logits) {
         this.model = model;
@@ -34,7 +34,10 @@ public final class KvCache implements io.github.dllmquant.runtime.sampling.Cache
         return length;
     }
 
-    /** Raw logits {@code [L, vocab]} of the full pass that built this cache (a copy). */
+    /**
+     * Raw logits of the pass that built this cache (a copy): {@code [L, vocab]} for {@link DiffusionLm#startCache},
+     * {@code [to, vocab]} (rows {@code [0, to)}) for {@link #refreshRows}.
+     */
     @Override
     public float[] logits() {
         return logits.clone();
@@ -59,5 +62,27 @@ public final class KvCache implements io.github.dllmquant.runtime.sampling.Cache
                     + length + ")");
         }
         return model.cachedRows(ids, from, to, layers);
+    }
+
+    /**
+     * A partial refresh: rows {@code [0, to)} of {@code ids} are recomputed against this cache, and the new cache
+     * holds their fresh keys/values while rows {@code [to, L)} keep this cache's. Its {@link #logits()} are the
+     * recomputed rows {@code [to, vocab]}. With {@code to = L} the result equals {@link DiffusionLm#startCache}
+     * of {@code ids} (every position fresh). This cache is not changed.
+     *
+     * @throws IllegalArgumentException if the length differs from the cache's or {@code to} is outside {@code 1..L}
+     */
+    @Override
+    public KvCache refreshRows(int[] ids, int to) {
+        if (ids == null || ids.length != length) {
+            throw new IllegalArgumentException("the cache holds a sequence of " + length + " tokens, got "
+                    + (ids == null ? "null" : ids.length));
+        }
+        if (to < 1 || to > length) {
+            throw new IllegalArgumentException("refreshed rows [0, " + to + ") are empty or outside [0, " + length + ")");
+        }
+        LayerKv[] refreshed = new LayerKv[layers.length];
+        float[] rows = model.cachedRows(ids, 0, to, layers, refreshed);
+        return new KvCache(model, length, refreshed, rows);
     }
 }

@@ -129,8 +129,10 @@ public final class TransformerBlock implements QuantizableBlock {
      * @param x      {@code (rows, hidden)} residual stream of those positions, updated in place
      * @param cached this layer's keys after RoPE and values of the whole sequence
      * @param L      length of the whole sequence
+     * @param fresh  if not null, receives this layer's cache with the rows' fresh K/V in place of their
+     *               cached entries (a copy; {@code cached} is not written)
      */
-    void forwardRowsInPlace(float[] x, int from, int rows, LayerKv cached, int L) {
+    void forwardRowsInPlace(float[] x, int from, int rows, LayerKv cached, int L, LayerKv.Sink fresh) {
         int dim = config.hidden();
         int kvDim = config.kvDim();
         float eps = (float) config.rmsEps();
@@ -146,8 +148,17 @@ public final class TransformerBlock implements QuantizableBlock {
         Kernels.rope(q, rows, config.heads(), from, rope);
         Kernels.rope(kRows, rows, config.kvHeads(), from, rope);
         float[] att = new float[rows * LayerShapes.qDim(config)];
-        Attention.attend(q, rows, cached.keys(), cached.values(), L, kRows, vRows, from, rows, config.heads(),
-                config.kvHeads(), config.headDim(), att);
+        if (fresh != null) {
+            // the refreshed cache: the rows' fresh K/V merged into a copy, which attention then reads whole
+            LayerKv merged = new LayerKv(Attention.merge(cached.keys(), kRows, from, rows, L, config.kvHeads(),
+                    config.headDim()), Attention.merge(cached.values(), vRows, from, rows, L, config.kvHeads(), config.headDim()));
+            fresh.accept(merged);
+            Attention.attend(q, rows, merged.keys(), merged.values(), L, null, null, 0, 0, config.heads(),
+                    config.kvHeads(), config.headDim(), att);
+        } else {
+            Attention.attend(q, rows, cached.keys(), cached.values(), L, kRows, vRows, from, rows, config.heads(),
+                    config.kvHeads(), config.headDim(), att);
+        }
         float[] attOut = new float[rows * dim];
         linear(LinearRole.O).forward(att, rows, attOut);
         Kernels.axpy(1f, attOut, 0, x, 0, rows * dim);

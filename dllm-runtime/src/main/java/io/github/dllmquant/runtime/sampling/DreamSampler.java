@@ -22,7 +22,8 @@ import java.util.random.RandomGenerator;
  * <p>With blocks ({@link DreamSampling#blockLength()} below the generated length) the loop above runs per
  * block over the masked positions before the block's end, with the block's own schedule of
  * {@code steps / blocks} steps. With a {@link CacheMode}, each block's first executed step is a full pass
- * that refreshes the KV cache; later steps recompute, against the cache, the row before the block (the
+ * that refreshes the KV cache (as is every step the {@link CacheRefresh} policy asks for); later steps
+ * recompute, against the cache, the row before the block (the
  * logit shift makes it the predictor of the block's first position), the block, and for a prefix cache
  * every later row. dllm-runtime.md §6 instead commits the block's first token from the refreshing full
  * pass (Fast-dLLM computes only the block's rows); recomputing that one extra row keeps the sampler's
@@ -56,11 +57,16 @@ final class DreamSampler implements Sampler {
             int start = promptIds.length + block * settings.blockLength();
             int end = start + settings.blockLength();
             CachedLogits cache = null; // refreshed by the block's first executed step
+            int stepsSinceRefresh = 0;
+            int committedSinceRefresh = 0;
             for (int i = 0; i < settings.stepsPerBlock(); i++) {
+                // the policy may renew the cache inside the block: rows [0, to) recomputed, their K/V fresh
+                boolean refresh = cache != null && settings.cacheRefresh().due(stepsSinceRefresh,
+                        committedSinceRefresh, settings.blockLength());
                 // the rows a cached step recomputes: the one before the block (its shifted row predicts the
                 // block's first position), the block, and for a prefix cache everything after it
                 // (from the first masked position before the block instead, if the prompt holds masks)
-                int first = cache == null ? 0 : firstCandidate(x, start);
+                int first = cache == null || refresh ? 0 : firstCandidate(x, start);
                 int from = Math.max(first - 1, 0);
                 int to = cache == null || settings.cacheMode() == CacheMode.PREFIX ? x.length : end;
                 // candidates: masked positions before the block's end (prompt masks too, as without a cache)
@@ -76,6 +82,14 @@ final class DreamSampler implements Sampler {
                 } else if (cache == null) {
                     cache = model.startCache(x.clone());
                     logits = cache.logits();
+                    stepsSinceRefresh = 0;
+                    committedSinceRefresh = 0;
+                } else if (refresh) {
+                    // a dual cache keeps the masked suffix as the block's first pass saw it
+                    cache = to == x.length ? model.startCache(x.clone()) : cache.refreshRows(x.clone(), to);
+                    logits = cache.logits();
+                    stepsSinceRefresh = 0;
+                    committedSinceRefresh = 0;
                 } else {
                     logits = cache.logits(x.clone(), from, to);
                 }
@@ -93,6 +107,8 @@ final class DreamSampler implements Sampler {
                 for (int c = 0; c < chosen.length; c++) {
                     tokens[c] = x[chosen[c]];
                 }
+                stepsSinceRefresh++;
+                committedSinceRefresh += chosen.length;
                 listener.onStep(new StepEvent(executed, block, chosen, tokens));
                 executed++;
             }

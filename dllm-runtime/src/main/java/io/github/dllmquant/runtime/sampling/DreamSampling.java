@@ -26,10 +26,12 @@ import java.util.OptionalLong;
  *                    block's first step is a full pass that refreshes the cache; later steps recompute the row
  *                    before the block (whose shifted logits predict the block's first position) and the block
  *                    (dual) or everything from there on (prefix)
+ * @param cacheRefresh when a cache is rebuilt inside a block besides the block's first executed step (not used
+ *                    without a cache)
  */
 public record DreamSampling(int steps, int genLength, DreamAlgorithm algorithm, double algTemp, double temperature,
                             double topP, OptionalInt topK, double eps, OptionalLong seed, int blockLength,
-                            CacheMode cacheMode) implements Sampling {
+                            CacheMode cacheMode, CacheRefresh cacheRefresh) implements Sampling {
 
     /** Default step count (Dream-v0-Instruct's generation config). */
     public static final int DEFAULT_STEPS = 512;
@@ -42,6 +44,14 @@ public record DreamSampling(int steps, int genLength, DreamAlgorithm algorithm, 
     public DreamSampling(int steps, int genLength, DreamAlgorithm algorithm, double algTemp, double temperature,
                          double topP, OptionalInt topK, double eps, OptionalLong seed) {
         this(steps, genLength, algorithm, algTemp, temperature, topP, topK, eps, seed, genLength, CacheMode.NONE);
+    }
+
+    /** Settings whose cache, if any, is refreshed by the default policy {@link CacheRefresh#standard()}. */
+    public DreamSampling(int steps, int genLength, DreamAlgorithm algorithm, double algTemp, double temperature,
+                         double topP, OptionalInt topK, double eps, OptionalLong seed, int blockLength,
+                         CacheMode cacheMode) {
+        this(steps, genLength, algorithm, algTemp, temperature, topP, topK, eps, seed, blockLength, cacheMode,
+                CacheRefresh.standard());
     }
 
     public DreamSampling {
@@ -82,6 +92,9 @@ public record DreamSampling(int steps, int genLength, DreamAlgorithm algorithm, 
         }
         if (cacheMode == null) {
             throw new IllegalArgumentException("cacheMode must not be null (use CacheMode.NONE)");
+        }
+        if (cacheRefresh == null) {
+            throw new IllegalArgumentException("cacheRefresh must not be null (use CacheRefresh.perBlock())");
         }
     }
 
@@ -134,7 +147,7 @@ public record DreamSampling(int steps, int genLength, DreamAlgorithm algorithm, 
     /** A builder starting from these settings. */
     public Builder toBuilder() {
         Builder b = new Builder().steps(steps).genLength(genLength).algorithm(algorithm).algTemp(algTemp)
-                .temperature(temperature).topP(topP).eps(eps).cache(cacheMode);
+                .temperature(temperature).topP(topP).eps(eps).cache(cacheMode).cacheRefresh(cacheRefresh);
         b.blockLength = blockLength == genLength ? null : blockLength;
         b.topK = topK;
         b.seed = seed;
@@ -154,6 +167,7 @@ public record DreamSampling(int steps, int genLength, DreamAlgorithm algorithm, 
         private OptionalLong seed = OptionalLong.empty();
         private Integer blockLength; // null: the whole generated length (no blocks)
         private CacheMode cacheMode = CacheMode.NONE;
+        private CacheRefresh cacheRefresh = CacheRefresh.standard();
 
         private Builder() {
         }
@@ -173,6 +187,12 @@ public record DreamSampling(int steps, int genLength, DreamAlgorithm algorithm, 
         /** Approximate KV caching between the steps of a block (default {@link CacheMode#NONE}: exact). */
         public Builder cache(CacheMode cacheMode) {
             this.cacheMode = cacheMode;
+            return this;
+        }
+
+        /** When a cache is renewed inside a block (default {@link CacheRefresh#standard()}). */
+        public Builder cacheRefresh(CacheRefresh cacheRefresh) {
+            this.cacheRefresh = cacheRefresh;
             return this;
         }
 
@@ -245,7 +265,7 @@ public record DreamSampling(int steps, int genLength, DreamAlgorithm algorithm, 
         @Override
         public DreamSampling build() {
             return new DreamSampling(steps, genLength, algorithm, algTemp, temperature, topP, topK, eps, seed,
-                    blockLength == null ? genLength : blockLength, cacheMode);
+                    blockLength == null ? genLength : blockLength, cacheMode, cacheRefresh);
         }
     }
 }

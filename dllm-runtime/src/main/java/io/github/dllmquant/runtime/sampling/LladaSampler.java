@@ -21,8 +21,9 @@ import java.util.random.RandomGenerator;
  * the sequence. With a {@link CacheMode} other than NONE, each block's first step runs a full forward that
  * also refreshes the model's KV cache; its later steps compute only the block (dual) or the block and
  * everything after it (prefix) against that cache, starting earlier when the prompt holds masked positions
- * (which stay candidates, as in the reference). With classifier-free guidance the conditional and the
- * unconditional sequence keep one cache each.
+ * (which stay candidates, as in the reference), unless the {@link CacheRefresh} policy makes a step a full
+ * forward again (which rebuilds the cache). With classifier-free guidance the conditional and the
+ * unconditional sequence keep one cache each, rebuilt together.
  */
 final class LladaSampler implements Sampler {
 
@@ -78,6 +79,10 @@ final class LladaSampler implements Sampler {
         int firstRow;
         /** Rows of the last logits. */
         int rowCount;
+        /** Executed steps of the current block since its cache was last (re)built, that step included. */
+        int stepsSinceRefresh;
+        /** Positions committed since the cache was last (re)built, by that step included. */
+        int committedSinceRefresh;
 
         Run(LogitsFunction model, int[] promptIds, StepListener listener, CancellationToken cancel,
             RandomGenerator random) {
@@ -163,6 +168,8 @@ final class LladaSampler implements Sampler {
                 tokens[i] = x0[chosen[i]];
                 x[positions[i]] = tokens[i];
             }
+            stepsSinceRefresh++;
+            committedSinceRefresh += positions.length;
             listener.onStep(new StepEvent(step, block, positions, tokens));
             step++;
         }
@@ -181,15 +188,25 @@ final class LladaSampler implements Sampler {
 
         /**
          * The step's logits, with classifier-free guidance when configured. With a cache mode, the block's
-         * first step runs full passes that (re)start the caches, its later steps only the cached rows; the
-         * conditional and the unconditional (prompt-masked) sequences each keep their own cache.
+         * first step (and every step the refresh policy asks for) runs full passes that (re)start the caches,
+         * the other steps only the cached rows; the conditional and the unconditional (prompt-masked)
+         * sequences each keep their own cache.
          */
         private float[] forward(int start, int end) {
             firstRow = 0;
             rowCount = x.length;
             boolean cached = settings.cacheMode() != CacheMode.NONE;
             int to = settings.cacheMode() == CacheMode.DUAL ? end : x.length;
-            boolean refresh = cached && cache == null;
+            boolean blockStart = cached && cache == null;
+            // inside a block the policy may ask for a refresh: rows [0, to) recomputed and their K/V renewed
+            // (a dual cache keeps the masked suffix as the block's first pass saw it; a prefix cache has none)
+            boolean refresh = blockStart || (cached
+                    && settings.cacheRefresh().due(stepsSinceRefresh, committedSinceRefresh, settings.blockLength()));
+            if (refresh) {
+                stepsSinceRefresh = 0;
+                committedSinceRefresh = 0;
+                rowCount = blockStart ? x.length : to;
+            }
             if (cached && !refresh) {
                 // the block, or from the first masked position before it (masks inside the prompt stay candidates)
                 int from = start;
@@ -206,7 +223,7 @@ final class LladaSampler implements Sampler {
             if (!cached) {
                 logits = model.logits(x.clone());
             } else if (refresh) {
-                cache = model.startCache(x.clone());
+                cache = renew(cache, x.clone(), to);
                 logits = cache.logits();
             } else {
                 logits = cache.logits(x.clone(), firstRow, to);
@@ -225,7 +242,7 @@ final class LladaSampler implements Sampler {
             if (!cached) {
                 un = model.logits(unconditional);
             } else if (refresh) {
-                unconditionalCache = model.startCache(unconditional);
+                unconditionalCache = renew(unconditionalCache, unconditional, to);
                 un = unconditionalCache.logits();
             } else {
                 un = unconditionalCache.logits(unconditional, firstRow, to);
@@ -241,6 +258,14 @@ final class LladaSampler implements Sampler {
                 guided[i] = un[i] + scale * (logits[i] - un[i]);
             }
             return guided;
+        }
+
+        /**
+         * A cache of {@code ids} whose rows {@code [0, to)} are fresh: a full pass when the block starts
+         * ({@code old} null) or {@code to} is the whole sequence, else a partial refresh of {@code old}.
+         */
+        private CachedLogits renew(CachedLogits old, int[] ids, int to) {
+            return old == null || to == ids.length ? model.startCache(ids) : old.refreshRows(ids, to);
         }
     }
 }

@@ -17,9 +17,12 @@ import java.util.OptionalLong;
  *                    the reference schedule)
  * @param seed        seed of the random source (Gumbel noise, random remasking); empty: fresh per call
  * @param cacheMode   approximate KV caching between the steps of a block ({@link CacheMode#NONE}: exact)
+ * @param cacheRefresh when a cache is rebuilt inside a block besides the block's first step (not used
+ *                    without a cache)
  */
 public record LladaSampling(int steps, int genLength, int blockLength, double temperature, Remasking remasking,
-                            double cfgScale, UnmaskPolicy unmaskPolicy, OptionalLong seed, CacheMode cacheMode)
+                            double cfgScale, UnmaskPolicy unmaskPolicy, OptionalLong seed, CacheMode cacheMode,
+                            CacheRefresh cacheRefresh)
         implements Sampling {
 
     /** Default step count (the reference {@code generate()}). */
@@ -31,6 +34,13 @@ public record LladaSampling(int steps, int genLength, int blockLength, double te
     public LladaSampling(int steps, int genLength, int blockLength, double temperature, Remasking remasking,
                          double cfgScale, UnmaskPolicy unmaskPolicy, OptionalLong seed) {
         this(steps, genLength, blockLength, temperature, remasking, cfgScale, unmaskPolicy, seed, CacheMode.NONE);
+    }
+
+    /** Settings whose cache, if any, is refreshed by the default policy {@link CacheRefresh#standard()}. */
+    public LladaSampling(int steps, int genLength, int blockLength, double temperature, Remasking remasking,
+                         double cfgScale, UnmaskPolicy unmaskPolicy, OptionalLong seed, CacheMode cacheMode) {
+        this(steps, genLength, blockLength, temperature, remasking, cfgScale, unmaskPolicy, seed, cacheMode,
+                CacheRefresh.standard());
     }
 
     public LladaSampling {
@@ -71,6 +81,9 @@ public record LladaSampling(int steps, int genLength, int blockLength, double te
         if (cacheMode == null) {
             throw new IllegalArgumentException("cacheMode must not be null (use CacheMode.NONE)");
         }
+        if (cacheRefresh == null) {
+            throw new IllegalArgumentException("cacheRefresh must not be null (use CacheRefresh.perBlock())");
+        }
     }
 
     /** Number of semi-autoregressive blocks. */
@@ -96,7 +109,7 @@ public record LladaSampling(int steps, int genLength, int blockLength, double te
     /** A builder starting from these settings. */
     public Builder toBuilder() {
         Builder b = new Builder().steps(steps).genLength(genLength).blockLength(blockLength).temperature(temperature)
-                .remasking(remasking).cfgScale(cfgScale).unmaskPolicy(unmaskPolicy).cache(cacheMode);
+                .remasking(remasking).cfgScale(cfgScale).unmaskPolicy(unmaskPolicy).cache(cacheMode).cacheRefresh(cacheRefresh);
         b.seed = seed;
         return b;
     }
@@ -112,6 +125,7 @@ public record LladaSampling(int steps, int genLength, int blockLength, double te
         private UnmaskPolicy unmaskPolicy = UnmaskPolicy.fixed();
         private OptionalLong seed = OptionalLong.empty();
         private CacheMode cacheMode = CacheMode.NONE;
+        private CacheRefresh cacheRefresh = CacheRefresh.standard();
 
         private Builder() {
         }
@@ -180,6 +194,12 @@ public record LladaSampling(int steps, int genLength, int blockLength, double te
             return this;
         }
 
+        /** When a cache is renewed inside a block (default {@link CacheRefresh#standard()}). */
+        public Builder cacheRefresh(CacheRefresh cacheRefresh) {
+            this.cacheRefresh = cacheRefresh;
+            return this;
+        }
+
         /** Seed of the random source, so runs repeat. */
         public Builder seed(long seed) {
             this.seed = OptionalLong.of(seed);
@@ -195,7 +215,7 @@ public record LladaSampling(int steps, int genLength, int blockLength, double te
         @Override
         public LladaSampling build() {
             return new LladaSampling(steps, genLength, blockLength == null ? genLength : blockLength, temperature,
-                    remasking, cfgScale, unmaskPolicy, seed, cacheMode);
+                    remasking, cfgScale, unmaskPolicy, seed, cacheMode, cacheRefresh);
         }
     }
 }

@@ -97,7 +97,7 @@ class DreamKvCacheTest {
                     SamplerOutput expected = plain.newSampler(dream.config().maskTokenId()).sample(dream::logits, prompt);
                     for (CacheMode mode : new CacheMode[] {CacheMode.PREFIX, CacheMode.DUAL}) {
                         int[] calls = new int[2];
-                        SamplerOutput cached = plain.toBuilder().cache(mode).build()
+                        SamplerOutput cached = plain.toBuilder().cache(mode).cacheRefresh(CacheRefresh.perBlock()).build()
                                 .newSampler(dream.config().maskTokenId()).sample(refreshEveryStep(calls), prompt);
                         assertThat(cached.ids()).as("%s block %d %s", algorithm, blockLength, mode)
                                 .containsExactly(expected.ids());

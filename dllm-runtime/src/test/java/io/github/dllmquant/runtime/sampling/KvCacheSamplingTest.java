@@ -120,7 +120,7 @@ class KvCacheSamplingTest {
                     SamplerOutput expected = vanilla.newSampler(llada.config().maskTokenId())
                             .sample(llada::logits, prompt);
                     int[] calls = new int[2];
-                    SamplerOutput cached = vanilla.toBuilder().cache(mode).build()
+                    SamplerOutput cached = vanilla.toBuilder().cache(mode).cacheRefresh(CacheRefresh.perBlock()).build()
                             .newSampler(llada.config().maskTokenId()).sample(refreshEveryStep(calls), prompt);
                     assertThat(cached.ids()).as("%s %s", mode, policy).containsExactly(expected.ids());
                     assertThat(calls[0]).as("one full pass per block").isEqualTo(4);
@@ -148,7 +148,7 @@ class KvCacheSamplingTest {
             LladaSampling vanilla = Sampling.llada().steps(16).genLength(32).blockLength(8).cfgScale(1.5).seed(0).build();
             SamplerOutput expected = vanilla.newSampler(llada.config().maskTokenId()).sample(llada::logits, prompt);
             int[] calls = new int[2];
-            SamplerOutput cached = vanilla.toBuilder().cache(mode).build()
+            SamplerOutput cached = vanilla.toBuilder().cache(mode).cacheRefresh(CacheRefresh.perBlock()).build()
                     .newSampler(llada.config().maskTokenId()).sample(refreshEveryStep(calls), prompt);
             assertThat(cached.ids()).as("%s", mode).containsExactly(expected.ids());
             // the conditional and the unconditional sequence each start their own cache at every block

@@ -8,6 +8,7 @@ import io.github.dllmquant.methods.Recipe;
 import io.github.dllmquant.runtime.config.ModelConfig;
 import io.github.dllmquant.runtime.model.DiffusionLm;
 import io.github.dllmquant.runtime.sampling.CacheMode;
+import io.github.dllmquant.runtime.sampling.CacheRefresh;
 import io.github.dllmquant.runtime.sampling.CachedLogits;
 import io.github.dllmquant.runtime.sampling.CancellationToken;
 import io.github.dllmquant.runtime.sampling.GenerationCancelledException;
@@ -35,8 +36,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The fast-decoding benchmark (issue 7): LLaDA generation of {@value #GEN_LENGTH} tokens in blocks of
  * {@value #BLOCK_LENGTH} after a {@value #PROMPT_LENGTH}-token prompt, one token per step for the fixed
- * schedule ({@value #GEN_LENGTH} steps, greedy, low-confidence remasking), in five variants: vanilla,
- * threshold 0.9 only, prefix cache, dual cache, threshold 0.9 + dual cache. Each runs on FP, W4A16
+ * schedule ({@value #GEN_LENGTH} steps, greedy, low-confidence remasking), in six variants: vanilla,
+ * threshold 0.9 only, prefix cache, dual cache, threshold 0.9 + dual cache (these with the samplers' default
+ * {@link CacheRefresh}), and threshold 0.9 + dual cache refreshed only when a block starts (Fast-dLLM's
+ * original policy, for comparison). Each runs on FP, W4A16
  * (GPTQ, g128) and W8A8 (SmoothQuant) weights of the bundled tiny-llada and of the random-weight ~1 B
  * LLaDA-shaped model ({@link DiffusionLm#benchmarkConfig1B()}). Reported: generated tokens per second,
  * forward passes (full-sequence and partial, cached), the speed-up over vanilla measured in the same run,
@@ -70,25 +73,31 @@ public final class DecodeBench {
     /** The decoding variants, in report order (vanilla first: the ratios are against it). */
     public enum Variant {
         /** Fixed schedule, no cache. */
-        VANILLA("vanilla", UnmaskPolicy.fixed(), CacheMode.NONE),
+        VANILLA("vanilla", UnmaskPolicy.fixed(), CacheMode.NONE, null),
         /** Confidence-threshold parallel decoding, no cache. */
-        THRESHOLD("threshold " + DecodeBench.THRESHOLD, UnmaskPolicy.threshold(DecodeBench.THRESHOLD), CacheMode.NONE),
+        THRESHOLD("threshold " + DecodeBench.THRESHOLD, UnmaskPolicy.threshold(DecodeBench.THRESHOLD), CacheMode.NONE,
+                null),
         /** Fixed schedule with a prefix cache. */
-        PREFIX("prefix cache", UnmaskPolicy.fixed(), CacheMode.PREFIX),
+        PREFIX("prefix cache", UnmaskPolicy.fixed(), CacheMode.PREFIX, null),
         /** Fixed schedule with a dual cache. */
-        DUAL("dual cache", UnmaskPolicy.fixed(), CacheMode.DUAL),
+        DUAL("dual cache", UnmaskPolicy.fixed(), CacheMode.DUAL, null),
         /** Threshold parallel decoding with a dual cache. */
         THRESHOLD_DUAL("threshold " + DecodeBench.THRESHOLD + " + dual cache", UnmaskPolicy.threshold(DecodeBench.THRESHOLD),
-                CacheMode.DUAL);
+                CacheMode.DUAL, null),
+        /** Threshold parallel decoding with a dual cache refreshed only when a block starts (Fast-dLLM's policy). */
+        THRESHOLD_DUAL_PER_BLOCK("threshold " + DecodeBench.THRESHOLD + " + dual cache, refresh per block",
+                UnmaskPolicy.threshold(DecodeBench.THRESHOLD), CacheMode.DUAL, CacheRefresh.perBlock());
 
         private final String label;
         private final UnmaskPolicy policy;
         private final CacheMode cache;
+        private final CacheRefresh refresh; // null: the samplers' default
 
-        Variant(String label, UnmaskPolicy policy, CacheMode cache) {
+        Variant(String label, UnmaskPolicy policy, CacheMode cache, CacheRefresh refresh) {
             this.label = label;
             this.policy = policy;
             this.cache = cache;
+            this.refresh = refresh;
         }
 
         /** Its name in the report. */
@@ -98,8 +107,9 @@ public final class DecodeBench {
 
         /** Its sampling settings for {@code genLength} tokens. */
         public LladaSampling sampling(int genLength) {
-            return Sampling.llada().steps(genLength).genLength(genLength).blockLength(BLOCK_LENGTH).temperature(0)
-                    .unmaskPolicy(policy).cache(cache).seed(0).build();
+            LladaSampling.Builder b = Sampling.llada().steps(genLength).genLength(genLength).blockLength(BLOCK_LENGTH)
+                    .temperature(0).unmaskPolicy(policy).cache(cache).seed(0);
+            return refresh == null ? b.build() : b.cacheRefresh(refresh).build();
         }
     }
 
@@ -147,19 +157,20 @@ public final class DecodeBench {
      * @param seconds        wall time of those blocks
      * @param fullPasses     full-sequence forward passes (cache refreshes included)
      * @param partialPasses  cached passes over some rows only
+     * @param refreshPasses  partial refreshes inside a block (rows up to the block's end recomputed, their K/V renewed)
      * @param matchesVanilla generated tokens equal to the vanilla run's at the same position
      * @param speedup        tokens/s over the vanilla run of the same model and scheme
      */
     public record Row(String model, String scheme, Variant variant, int blocks, int tokens, double seconds,
-                      int fullPasses, int partialPasses, int matchesVanilla, double speedup) {
+                      int fullPasses, int partialPasses, int refreshPasses, int matchesVanilla, double speedup) {
         /** Generated tokens per second. */
         public double tokensPerSecond() {
             return tokens / seconds;
         }
 
-        /** All forward passes (a partial pass counts as one). */
+        /** All forward passes (a partial pass or refresh counts as one). */
         public int forwardPasses() {
-            return fullPasses + partialPasses;
+            return fullPasses + partialPasses + refreshPasses;
         }
     }
 
@@ -283,17 +294,17 @@ public final class DecodeBench {
                 same += timed.tokens[i] == vanillaTokens[i] ? 1 : 0;
             }
             Row row = new Row(label, scheme, variant, blocks, timed.count(), timed.seconds, timed.full.get(),
-                    timed.partial.get(), same, timed.count() / timed.seconds / vanillaTps);
+                    timed.partial.get(), timed.refresh.get(), same, timed.count() / timed.seconds / vanillaTps);
             rows.add(row);
-            out.printf(Locale.ROOT, "%s %s %-28s %3d tokens in %7.2f s: %8.1f tok/s, %3d passes (%d full), %.2fx vanilla, %d/%d = vanilla%n",
+            out.printf(Locale.ROOT, "%s %s %-28s %3d tokens in %7.2f s: %8.1f tok/s, %3d passes (%d full, %d refresh), %.2fx vanilla, %d/%d = vanilla%n",
                     label, scheme, variant.label(), row.tokens(), row.seconds(), row.tokensPerSecond(), row.forwardPasses(),
-                    row.fullPasses(), row.speedup(), row.matchesVanilla(), row.tokens());
+                    row.fullPasses(), row.refreshPasses(), row.speedup(), row.matchesVanilla(), row.tokens());
         }
         return rows;
     }
 
     /** A generation's timed part: the tokens of its first blocks and the passes they took. */
-    private record Timed(int[] tokens, double seconds, AtomicInteger full, AtomicInteger partial) {
+    private record Timed(int[] tokens, double seconds, AtomicInteger full, AtomicInteger partial, AtomicInteger refresh) {
         int count() {
             return tokens.length;
         }
@@ -306,7 +317,8 @@ public final class DecodeBench {
     private static Timed generate(LogitsFunction model, LladaSampling sampling, int mask, int[] prompt, int blocks) {
         AtomicInteger full = new AtomicInteger();
         AtomicInteger partial = new AtomicInteger();
-        LogitsFunction counted = counting(model, full, partial);
+        AtomicInteger refresh = new AtomicInteger();
+        LogitsFunction counted = counting(model, full, partial, refresh);
         int wanted = blocks * BLOCK_LENGTH;
         int[] tokens = new int[wanted];
         Arrays.fill(tokens, mask);
@@ -334,30 +346,40 @@ public final class DecodeBench {
             // the timed blocks are complete
         }
         long stop = end[0] != 0 ? end[0] : System.nanoTime();
-        return new Timed(tokens, (stop - start) / 1e9, full, partial);
+        return new Timed(tokens, (stop - start) / 1e9, full, partial, refresh);
     }
 
-    /** {@code model} with its full passes (plain and cache-starting) and cached passes counted. */
-    private static LogitsFunction counting(LogitsFunction model, AtomicInteger full, AtomicInteger partial) {
+    /** {@code model} with its full passes (plain and cache-starting), cached passes and partial refreshes counted. */
+    private static LogitsFunction counting(LogitsFunction model, AtomicInteger full, AtomicInteger partial,
+                                           AtomicInteger refresh) {
         return LogitsFunction.withCache(ids -> {
             full.incrementAndGet();
             return model.logits(ids);
         }, ids -> {
             full.incrementAndGet();
-            CachedLogits cache = model.startCache(ids);
-            return new CachedLogits() {
-                @Override
-                public float[] logits() {
-                    return cache.logits();
-                }
-
-                @Override
-                public float[] logits(int[] rows, int from, int to) {
-                    partial.incrementAndGet();
-                    return cache.logits(rows, from, to);
-                }
-            };
+            return counted(model.startCache(ids), partial, refresh);
         });
+    }
+
+    private static CachedLogits counted(CachedLogits cache, AtomicInteger partial, AtomicInteger refresh) {
+        return new CachedLogits() {
+            @Override
+            public float[] logits() {
+                return cache.logits();
+            }
+
+            @Override
+            public float[] logits(int[] rows, int from, int to) {
+                partial.incrementAndGet();
+                return cache.logits(rows, from, to);
+            }
+
+            @Override
+            public CachedLogits refreshRows(int[] ids, int to) {
+                refresh.incrementAndGet();
+                return counted(cache.refreshRows(ids, to), partial, refresh);
+            }
+        };
     }
 
     /** BOS + the first {@value #PROMPT_LENGTH}−1 tokens of the held-out part of the bundled corpus. */
@@ -391,21 +413,24 @@ public final class DecodeBench {
         sb.append("Command: `").append(command).append("`  \n");
         sb.append(String.format(Locale.ROOT, "Protocol: LLaDA sampling of %d tokens after a %d-token prompt, block length %d, "
                         + "steps = %d (one token per step on the fixed schedule), greedy, low-confidence remasking; "
-                        + "threshold %.1f; the cache is refreshed by the full pass that starts each block. tiny-llada: "
+                        + "threshold %.1f; the cache is built by the full pass that starts each block, and (except in the "
+                        + "'refresh per block' row) renewed inside the block by the samplers' default policy " + CacheRefresh.standard().spelling()
+                        + " (rows up to the block's end recomputed once half a block was committed since the last refresh). tiny-llada: "
                         + "prompt = BOS + held-out corpus text, all %d blocks timed. Big model: random prompt, only the first %d "
                         + "block(s) timed (vanilla, threshold and dual blocks cost the same at every block; the prefix "
                         + "cache's first block is its costliest, so its figure understates a whole run). W4A16 = GPTQ "
                         + "W4 g128, W8A8 = SmoothQuant (tiny-llada calibrated on 16 corpus windows, the big model on 4 "
-                        + "random sequences of 64 tokens). Passes = full + partial (cached) forwards; \"= vanilla\" counts "
+                        + "random sequences of 64 tokens). Passes = all forwards (full: whole sequence; refresh: rows up to the block's end; "
+                        + "the others: cached rows only); \"= vanilla\" counts "
                         + "generated tokens equal to the vanilla run's. One run each, wall time.%n%n",
                 options.genLength(), PROMPT_LENGTH, BLOCK_LENGTH, options.genLength(), THRESHOLD,
                 options.genLength() / BLOCK_LENGTH, options.quick() ? 1 : options.bigBlocks()));
-        sb.append("| model | scheme | variant | tokens timed | s | tokens/s | passes (full) | vs vanilla | = vanilla |\n");
+        sb.append("| model | scheme | variant | tokens timed | s | tokens/s | passes (full, refresh) | vs vanilla | = vanilla |\n");
         sb.append("|---|---|---|---:|---:|---:|---:|---:|---:|\n");
         for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %.2f | %.1f | %d (%d) | %.2fx | %d/%d |%n",
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %.2f | %.1f | %d (%d, %d) | %.2fx | %d/%d |%n",
                     r.model(), r.scheme(), r.variant().label(), r.tokens(), r.seconds(), r.tokensPerSecond(),
-                    r.forwardPasses(), r.fullPasses(), r.speedup(), r.matchesVanilla(), r.tokens()));
+                    r.forwardPasses(), r.fullPasses(), r.refreshPasses(), r.speedup(), r.matchesVanilla(), r.tokens()));
         }
         sb.append('\n');
         for (Row r : rows) {

@@ -93,6 +93,12 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "Approximate KV cache between the steps of a block (default none: exact); LLaDA and Dream.")
     String cache;
 
+    @Option(names = "--cache-refresh", paramLabel = "block|steps:K|committed:F",
+            description = "When a cache is renewed inside a block: block (only when a block starts, Fast-dLLM), steps:K "
+                    + "(every K steps), committed:F (once F of the block was committed since the last refresh; default "
+                    + "committed:0.5). LLaDA and Dream.")
+    String cacheRefresh;
+
     @Option(names = "--alg", paramLabel = "entropy|maskgit_plus|topk_margin|origin",
             converter = AlgorithmConverter.class, description = "Dream: how positions are chosen each step.")
     DreamAlgorithm alg;
@@ -204,6 +210,9 @@ public final class GenerateCommand implements Callable<Integer> {
         if (cache != null) {
             b.cache(io.github.dllmquant.runtime.sampling.CacheMode.parse(cache));
         }
+        if (cacheRefresh != null) {
+            b.cacheRefresh(io.github.dllmquant.runtime.sampling.CacheRefresh.parse(cacheRefresh));
+        }
         if (seed != null) {
             b.seed(seed);
         }
@@ -232,6 +241,9 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         if (cache != null) {
             b.cache(io.github.dllmquant.runtime.sampling.CacheMode.parse(cache));
+        }
+        if (cacheRefresh != null) {
+            b.cacheRefresh(io.github.dllmquant.runtime.sampling.CacheRefresh.parse(cacheRefresh));
         }
         if (topP != null) {
             b.topP(topP);

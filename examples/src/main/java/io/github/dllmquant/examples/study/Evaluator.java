@@ -7,6 +7,7 @@ import io.github.dllmquant.runtime.likelihood.MaskedNll;
 import io.github.dllmquant.runtime.likelihood.NllResult;
 import io.github.dllmquant.runtime.model.DiffusionLm;
 import io.github.dllmquant.runtime.sampling.CacheMode;
+import io.github.dllmquant.runtime.sampling.CacheRefresh;
 import io.github.dllmquant.runtime.sampling.DreamAlgorithm;
 import io.github.dllmquant.runtime.sampling.LladaSampling;
 import io.github.dllmquant.runtime.sampling.LogitsFunction;
@@ -107,7 +108,9 @@ public final class Evaluator {
         VANILLA,
         /**
          * Fast masked-denoising (issue 7): confidence-threshold parallel decoding at {@link #FAST_THRESHOLD}
-         * with an approximate dual KV cache, on the protocol's block.
+         * with an approximate dual KV cache, on the protocol's block, renewed by the samplers' default policy
+         * {@link CacheRefresh#standard()} (once half the block was committed since the last refresh), the
+         * same policy DecodeBench's threshold + dual cache row uses.
          */
         THRESHOLD_DUAL_CACHE
     }
@@ -262,7 +265,8 @@ public final class Evaluator {
             case LLADA -> {
                 LladaSampling.Builder b = Sampling.lowConfidence().steps(length).genLength(length).blockLength(length)
                         .temperature(0);
-                yield fast ? b.threshold(FAST_THRESHOLD).cache(CacheMode.DUAL).build() : b.build();
+                yield fast ? b.threshold(FAST_THRESHOLD).cache(CacheMode.DUAL).cacheRefresh(CacheRefresh.standard()).build()
+                        : b.build();
             }
             case DREAM -> {
                 if (fast) {

@@ -4,6 +4,7 @@ import io.github.dllmquant.core.io.AtomicFiles;
 import io.github.dllmquant.core.spi.GroupRole;
 import io.github.dllmquant.methods.analysis.GroupActivationStats;
 import io.github.dllmquant.methods.analysis.OutlierAnalysis.RatioReport;
+import io.github.dllmquant.runtime.sampling.CacheRefresh;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -57,10 +58,13 @@ public final class StudyReport {
         double code = 100 * (fast.code().rate() - fp.code().rate());
         boolean within = Math.abs(math) <= 2 + 1e-9 && Math.abs(code) <= 2 + 1e-9;
         return String.format(Locale.ROOT, "`%s` is the FP model decoded with confidence-threshold parallel decoding "
-                        + "(threshold %.1f) and an approximate dual KV cache (issue 7); its NLL columns and size are the fp "
+                        + "(threshold %.1f) and an approximate dual KV cache renewed once half the block was committed since "
+                        + "the last refresh (cache refresh `%s`, the samplers' default, also used by DecodeBench's threshold + "
+                        + "dual cache row; issue 7); its NLL columns and size are the fp "
                         + "row's (the masked NLL does not depend on decoding). Exact match against fp: math %+.1f points, "
                         + "code %+.1f points (target: within 2 points: %s); %.1f vs %.1f tok/s (%.2fx).%n%n",
-                StudyRunner.FAST_METHOD, Evaluator.FAST_THRESHOLD, math, code, within ? "met" : "NOT met",
+                StudyRunner.FAST_METHOD, Evaluator.FAST_THRESHOLD, CacheRefresh.standard().spelling(), math, code,
+                within ? "met" : "NOT met",
                 fast.tokensPerSecond(), fp.tokensPerSecond(), fast.tokensPerSecond() / fp.tokensPerSecond());
     }
 

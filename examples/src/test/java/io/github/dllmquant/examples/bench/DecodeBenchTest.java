@@ -48,13 +48,27 @@ class DecodeBenchTest {
                     assertThat(r.partialPasses()).isZero();
                     assertThat(r.fullPasses()).isBetween(blocks, r.tokens());
                 }
-                case PREFIX, DUAL -> {
-                    // one refresh per block, then one cached pass per remaining step of the fixed schedule
-                    assertThat(r.fullPasses()).isEqualTo(blocks);
+                case PREFIX -> {
+                    // a full pass starts each block and renews the cache once 16 of its 32 positions were
+                    // committed (the default policy; a prefix cache's refresh is a full pass)
+                    assertThat(r.fullPasses()).isEqualTo(2 * blocks);
+                    assertThat(r.refreshPasses()).isZero();
+                    assertThat(r.forwardPasses()).isEqualTo(r.tokens());
+                }
+                case DUAL -> {
+                    // the same points; the refresh recomputes the rows up to the block's end, which is a full pass
+                    // only in the generation's last block (the tiny run's second block; the big run times one)
+                    assertThat(r.fullPasses()).isEqualTo(blocks == 2 ? 3 : 1);
+                    assertThat(r.refreshPasses()).isEqualTo(1);
                     assertThat(r.forwardPasses()).isEqualTo(r.tokens());
                 }
                 case THRESHOLD_DUAL -> {
+                    assertThat(r.fullPasses()).isGreaterThanOrEqualTo(blocks);
+                    assertThat(r.forwardPasses()).isBetween(blocks, r.tokens());
+                }
+                case THRESHOLD_DUAL_PER_BLOCK -> {
                     assertThat(r.fullPasses()).isEqualTo(blocks);
+                    assertThat(r.refreshPasses()).isZero();
                     assertThat(r.forwardPasses()).isBetween(blocks, r.tokens());
                 }
             }

@@ -73,6 +73,18 @@ class GenerateCommandTest {
     }
 
     @Test
+    void cacheRefreshedEveryStepPrintsTheUncachedCompletion() {
+        for (String model : new String[] {LLADA.toString(), DREAM.toString()}) {
+            DllmqTest.Run plain = DllmqTest.run("generate", "--model", model, "--prompt-ids", "1,40,41,42,43", "--steps",
+                    "8", "--gen-length", "8", "--print-ids");
+            DllmqTest.Run cached = DllmqTest.run("generate", "--model", model, "--prompt-ids", "1,40,41,42,43", "--steps",
+                    "8", "--gen-length", "8", "--cache", "dual", "--cache-refresh", "steps:1", "--print-ids");
+            assertThat(cached.code()).as(cached.err()).isZero();
+            assertThat(lastLine(cached.out())).isEqualTo(lastLine(plain.out()));
+        }
+    }
+
+    @Test
     void chatWrapsThePromptInTheTemplate() {
         DllmqTest.Run r = DllmqTest.run("generate", "--prompt", "37+48=", "--chat", "--steps", "4", "--gen-length",
                 "4", "--print-ids");
@@ -97,6 +109,8 @@ class GenerateCommandTest {
         expectUsageError("--alg does not apply to a llada model", "generate", "--prompt", "a", "--alg", "entropy");
         expectUsageError("--threshold does not apply to a Dream model",
                 "generate", "--model", DREAM.toString(), "--prompt", "a", "--threshold", "0.9");
+        expectUsageError("cache refresh must be block, steps:K or committed:F, got 'sometimes'",
+                "generate", "--prompt", "a", "--cache", "dual", "--cache-refresh", "sometimes");
         expectUsageError("--chat wraps a text prompt", "generate", "--prompt-ids", "1,2", "--chat");
         expectUsageError("Unknown option: '--bogus'", "generate", "--prompt", "a", "--bogus");
         expectUsageError("exceeds the model's maximum sequence length 1024",
