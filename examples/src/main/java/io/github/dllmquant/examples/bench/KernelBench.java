@@ -77,7 +77,7 @@ public final class KernelBench {
 
     /** Every kind, in report order. */
     public static final List<String> ALL_KINDS = List.of("f32", "bf16", "w4a16", "w3a16", "w2a16", "w8a16",
-            "w8a8", "w4a8", "w4a4", "openblas");
+            "w8a8", "w8a8-asym", "w4a8", "w4a4", "openblas");
 
     private KernelBench() {
     }
@@ -191,6 +191,8 @@ public final class KernelBench {
             case "w2a16" -> () -> WeightOnlyLinear.of(randomQuantized(rnd, n, k, 2, 128), null, null);
             case "w8a16" -> () -> WeightOnlyLinear.of(randomQuantized(rnd, n, k, 8, k), null, null);
             case "w8a8" -> () -> ActivationQuantizedLinear.of(randomQuantized(rnd, n, k, 8, k), null, ActivationQuantizer.symmetric(8), null);
+            // DuQuant's W8A8: asymmetric weights per channel x asymmetric activations, both operands reach −128
+            case "w8a8-asym" -> () -> ActivationQuantizedLinear.of(randomAsymmetric(rnd, n, k, 8), null, ActivationQuantizer.asymmetric(8), null);
             case "w4a8" -> () -> ActivationQuantizedLinear.of(randomQuantized(rnd, n, k, 4, 128), null, ActivationQuantizer.symmetric(8), null);
             case "w4a4" -> () -> ActivationQuantizedLinear.of(randomQuantized(rnd, n, k, 4, 128), null, ActivationQuantizer.symmetric(4), null);
             default -> throw new IllegalArgumentException("unknown kind " + kind);
@@ -213,6 +215,16 @@ public final class KernelBench {
             scales[i] = 0.001f + rnd.nextFloat() * 0.01f;
         }
         return new QuantizedWeight(n, k, bits, groupSize, true, codes, scales, zeros);
+    }
+
+    /** Random 8-bit-style codes per channel with asymmetric zero points in [1, 2^bits − 2] (codes cover the whole grid). */
+    private static QuantizedWeight randomAsymmetric(Random rnd, int n, int k, int bits) {
+        QuantizedWeight sym = randomQuantized(rnd, n, k, bits, k);
+        float[] zeros = new float[n];
+        for (int o = 0; o < n; o++) {
+            zeros[o] = 1 + rnd.nextInt((1 << bits) - 2);
+        }
+        return new QuantizedWeight(n, k, bits, k, false, sym.codes(), sym.scales(), zeros);
     }
 
     private static double[] measureOpenBlas(OpenBlas blas, float[] w, float[] x, Options options, Arena arena, PrintStream out) {
@@ -320,7 +332,7 @@ public final class KernelBench {
             sb.append("- M=").append(tokens[i]).append(':');
             if (f32 != null) {
                 sb.append(String.format(Locale.ROOT, " F32/peak %.2f", f32[i] / peak));
-                for (String kind : List.of("bf16", "w4a16", "w3a16", "w2a16", "w8a16", "w8a8", "w4a8", "w4a4", "openblas")) {
+                for (String kind : List.of("bf16", "w4a16", "w3a16", "w2a16", "w8a16", "w8a8", "w8a8-asym", "w4a8", "w4a4", "openblas")) {
                     double[] v = g.get(kind);
                     if (v != null) {
                         String label = kind.equals("openblas") ? "F32/OpenBLAS" : kind.toUpperCase(Locale.ROOT) + "/F32";

@@ -8,8 +8,9 @@ package io.github.dllmquant.core.kernels.integer;
  * K = 4096) stays in L1 while it meets every row pair of the block, and the block (128 KB) stays in L2.
  *
  * <ul>
- *   <li>int8 weights, one group per row, pair-summable operands: exact int32 dots, the scalar
- *       specification's epilogue: bit-identical to it.</li>
+ *   <li>int8 weights, one group per row: exact int32 dots (operands that both reach −128 through
+ *       weights shifted by one, see {@link #gemm(Int8Weights, QuantizedActivations, float[], int, int)}),
+ *       the scalar specification's epilogue: bit-identical to it.</li>
  *   <li>int4 weights with groups, zeros in [0, 15], groups of at most 16 steps: float lane accumulation
  *       ({@link Int16Tiles#grouped4x2}); every cell is computed by the same lane arithmetic whatever the
  *       tile shape, so a row's result does not depend on the row range or thread split.</li>
@@ -39,11 +40,19 @@ final class Int16Gemm {
     // ---------------------------------------------------------------- int8, one group per row
 
     /** Whether {@link #gemm(Int8Weights, QuantizedActivations, float[], int, int)} applies. */
-    static boolean covers(Int8Weights w, QuantizedActivations a, boolean pairs, int rowStart, int rowEnd) {
-        return w.groups() == 1 && pairs && a.tokens() >= 4 && w.in() >= 2 * SL && rowEnd - rowStart >= 2;
+    static boolean covers(Int8Weights w, QuantizedActivations a, int rowStart, int rowEnd) {
+        return w.groups() == 1 && a.tokens() >= 4 && w.in() >= 2 * SL && rowEnd - rowStart >= 2;
     }
 
-    /** Exact int8 GEMM of rows {@code [rowStart, rowEnd)}; tokens past the last 4-tile and an odd last row run on bytes. */
+    /**
+     * Exact int8 GEMM of rows {@code [rowStart, rowEnd)}; an odd last row runs on bytes.
+     *
+     * <p>When both operands reach −128 (asymmetric weights and activations, DuQuant's W8A8), two products
+     * may not share an int16 lane as they are ({@code 2·128·128 = 32768}). The weights are then widened
+     * with {@code +1} ({@code w + 1 ∈ [−127, 128]}): every product {@code a·(w + 1)} lies in
+     * {@code [−16384, 16256]}, a pair sum in {@code [−32768, 32512]}, which fits a short, and
+     * {@code Σ a·w = Σ a·(w + 1) − Σ a}, the last term per token from the activation code sums.
+     */
     static void gemm(Int8Weights w, QuantizedActivations a, float[] y, int rowStart, int rowEnd) {
         int k = w.in();
         int out = w.out();
@@ -54,6 +63,23 @@ final class Int16Gemm {
         short[] as = a.wideCodes();
         byte[] ac = a.codes();
         byte[] wc = w.codes();
+        boolean pairs = !(w.fullNegativeRange() && a.fullNegativeRange());
+        int offset = pairs ? 0 : 1;
+        // Σ_{l < kv} a[t][l]: what the shifted weights add to each dot of token t (0 when not shifted)
+        int[] shiftSums = new int[tokens];
+        if (!pairs) {
+            int ag = a.groups();
+            for (int t = 0; t < tokens; t++) {
+                int sum = 0;
+                for (int g = 0; g < ag; g++) {
+                    sum += a.sums()[t * ag + g];
+                }
+                for (int l = kv; l < k; l++) {
+                    sum -= ac[t * k + l];
+                }
+                shiftSums[t] = sum;
+            }
+        }
         int pairsEnd = rowStart + ((rowEnd - rowStart) & ~1);
         short[] ws = scratch(ROW_BLOCK * k);
         int[] dots = new int[16];
@@ -62,7 +88,7 @@ final class Int16Gemm {
         int[] cells = new int[4 * ROW_BLOCK];
         for (int r0 = rowStart; r0 < pairsEnd; r0 += ROW_BLOCK) {
             int r1 = Math.min(pairsEnd, r0 + ROW_BLOCK);
-            Int16Tiles.widen(wc, r0 * k, ws, 0, (r1 - r0) * k);
+            Int16Tiles.widen(wc, r0 * k, ws, 0, (r1 - r0) * k, offset);
             for (int t = 0; t < tokens4; t += 4) {
                 // K blocks outside the row pairs: the token tile's slice stays in L1 while every pair meets it
                 java.util.Arrays.fill(cells, 0);
@@ -83,7 +109,7 @@ final class Int16Gemm {
                     for (int i = 0; i < 4; i++) {
                         for (int j = 0; j < 2; j++) {
                             int tail = kv < k ? Int8Tiles.tail(ac, (t + i) * k, wc, (o + j) * k, kv, k) : 0;
-                            dots[i * 4 + j] = cells[c + i * 2 + j] + tail;
+                            dots[i * 4 + j] = cells[c + i * 2 + j] - shiftSums[t + i] + tail;
                         }
                     }
                     java.util.Arrays.fill(acc, 0f);
@@ -91,12 +117,22 @@ final class Int16Gemm {
                     PanamaIntegerKernels.store(a, y, out, t, 4, o, 2, acc);
                 }
             }
-        }
-        if (tokens4 < tokens) {
-            PanamaIntegerKernels.gemmBytes(w, a, y, rowStart, pairsEnd, tokens4, tokens, true);
+            // tokens past the last 4-tile: one token against each row pair of the block
+            for (int t = tokens4; t < tokens; t++) {
+                for (int o = r0; o < r1; o += 2) {
+                    Int16Tiles.dot1x2(as, t * k, ws, (o - r0) * k, k, steps, dots);
+                    for (int j = 0; j < 2; j++) {
+                        int tail = kv < k ? Int8Tiles.tail(ac, t * k, wc, (o + j) * k, kv, k) : 0;
+                        dots[j] = dots[j] - shiftSums[t] + tail;
+                    }
+                    java.util.Arrays.fill(acc, 0f);
+                    PanamaIntegerKernels.epilogue(w, a, t, 1, o, 2, 0, dots, acc);
+                    PanamaIntegerKernels.store(a, y, out, t, 1, o, 2, acc);
+                }
+            }
         }
         if (pairsEnd < rowEnd) {
-            PanamaIntegerKernels.gemmBytes(w, a, y, pairsEnd, rowEnd, 0, tokens, true);
+            PanamaIntegerKernels.gemmBytes(w, a, y, pairsEnd, rowEnd, 0, tokens, pairs);
         }
     }
 

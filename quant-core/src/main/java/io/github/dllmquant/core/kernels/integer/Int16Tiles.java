@@ -15,7 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  * loops hold no byte→short conversion.
  *
  * <p><b>Exact int8 dots without S2I conversions</b> ({@link #dot4x2}): two products share an int16 lane
- * ({@code p = a·w + b·v}, valid when one operand of each product lies in [−127, 127]). Instead of
+ * ({@code p = a·w + b·v}, valid whenever the pair sum fits a short: one operand of each product in [−127, 127],
+ * or one in [−128, 127] and the other in [−127, 128], which {@link Int16Gemm} uses for the unpaired case). Instead of
  * widening {@code p} with two S2I conversions (three shuffle µops), its int32 view {@code x} is split
  * arithmetically: {@code x >> 16} is the upper short {@code hi}, and {@code x ^ 0x8000} biases the lower
  * short to {@code lo + 32768 ∈ [0, 65535]}, so summing {@code x ^ 0x8000} never borrows from the upper
@@ -46,14 +47,23 @@ final class Int16Tiles {
     private Int16Tiles() {
     }
 
-    /** Widens {@code n} bytes from {@code src[from]} into {@code dst[to]} (n a multiple of {@link #SL}). */
+    /** Widens {@code n} bytes from {@code src[from]} into {@code dst[to]}. */
     static void widen(byte[] src, int from, short[] dst, int to, int n) {
+        widen(src, from, dst, to, n, 0);
+    }
+
+    /**
+     * Widens {@code n} bytes from {@code src[from]} into {@code dst[to]} and adds {@code offset} to each
+     * (the shifted weights of the unpaired case, see {@link Int16Gemm}: {@code [−128, 127] + 1} fits a short).
+     */
+    static void widen(byte[] src, int from, short[] dst, int to, int n, int offset) {
+        ShortVector add = ShortVector.broadcast(S, (short) offset);
         int i = 0;
         for (; i <= n - SL; i += SL) {
-            ((ShortVector) ByteVector.fromArray(B_HALF, src, from + i).convertShape(VectorOperators.B2S, S, 0)).intoArray(dst, to + i);
+            ((ShortVector) ByteVector.fromArray(B_HALF, src, from + i).convertShape(VectorOperators.B2S, S, 0)).add(add).intoArray(dst, to + i);
         }
         for (; i < n; i++) {
-            dst[to + i] = src[from + i];
+            dst[to + i] = (short) (src[from + i] + offset);
         }
     }
 
@@ -128,6 +138,32 @@ final class Int16Tiles {
         dots[9] = a21.sub(h21.lanewise(VectorOperators.LSHL, 16)).add(h21).reduceLanes(VectorOperators.ADD) - bias;
         dots[12] = a30.sub(h30.lanewise(VectorOperators.LSHL, 16)).add(h30).reduceLanes(VectorOperators.ADD) - bias;
         dots[13] = a31.sub(h31.lanewise(VectorOperators.LSHL, 16)).add(h31).reduceLanes(VectorOperators.ADD) - bias;
+    }
+
+    /**
+     * {@link #dot4x2} for one token: {@code dots[j] = Σ_{l < steps·2·SL} a[aOff + l] · w[wOff + j·wStride + l]}
+     * for two weight rows j, exactly, by the same lane arithmetic.
+     */
+    static void dot1x2(short[] a, int aOff, short[] w, int wOff, int wStride, int steps, int[] dots) {
+        IntVector a00 = IntVector.zero(I);
+        IntVector a01 = IntVector.zero(I);
+        IntVector h00 = IntVector.zero(I);
+        IntVector h01 = IntVector.zero(I);
+        int end = steps * 2 * SL;
+        for (int l = 0; l < end; l += 2 * SL) {
+            ShortVector x0 = ShortVector.fromArray(S, a, aOff + l);
+            ShortVector y0 = ShortVector.fromArray(S, a, aOff + l + SL);
+            IntVector p;
+            p = x0.mul(ShortVector.fromArray(S, w, wOff + l)).add(y0.mul(ShortVector.fromArray(S, w, wOff + l + SL))).reinterpretAsInts();
+            a00 = a00.add(p.lanewise(VectorOperators.XOR, 0x8000));
+            h00 = h00.add(p.lanewise(VectorOperators.ASHR, 16));
+            p = x0.mul(ShortVector.fromArray(S, w, wOff + wStride + l)).add(y0.mul(ShortVector.fromArray(S, w, wOff + wStride + l + SL))).reinterpretAsInts();
+            a01 = a01.add(p.lanewise(VectorOperators.XOR, 0x8000));
+            h01 = h01.add(p.lanewise(VectorOperators.ASHR, 16));
+        }
+        int bias = steps * 32768 * IL;
+        dots[0] = a00.sub(h00.lanewise(VectorOperators.LSHL, 16)).add(h00).reduceLanes(VectorOperators.ADD) - bias;
+        dots[1] = a01.sub(h01.lanewise(VectorOperators.LSHL, 16)).add(h01).reduceLanes(VectorOperators.ADD) - bias;
     }
 
     /**

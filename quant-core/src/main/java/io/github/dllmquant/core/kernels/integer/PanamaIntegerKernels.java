@@ -136,7 +136,7 @@ final class PanamaIntegerKernels implements IntegerKernels {
             gemmGrouped(w, a, y, rowStart, rowEnd);
             return;
         }
-        if (Int16Gemm.covers(w, a, pairs, rowStart, rowEnd)) {
+        if (Int16Gemm.covers(w, a, rowStart, rowEnd)) {
             Int16Gemm.gemm(w, a, y, rowStart, rowEnd);
             return;
         }

@@ -177,6 +177,72 @@ class PanamaIntegerKernelsTest {
     }
 
     @Test
+    void unpairedPerChannelGemmMatchesScalar() {
+        // asymmetric 8-bit weights per channel × asymmetric activations (DuQuant's W8A8): both operands reach
+        // −128, so the 16-bit kernel shifts the weights by one; tails in K, odd rows, tail tokens, M = 1, N = 1
+        Random rnd = new Random(17);
+        // {tokens, out, in}
+        int[][] shapes = {{4, 2, 64}, {5, 7, 207}, {13, 9, 130}, {7, 1, 256}, {1, 3, 128}, {2, 5, 96}, {6, 18, 1000},
+                {1, 1, 33}, {11, 6, 2 * VectorWidth.SHORT.length() + 1}, {9, 35, 512}};
+        for (int[] sh : shapes) {
+            QuantizedWeight q = weight(rnd, sh[1], sh[2], 8, sh[2], false, false);
+            q.codes()[rnd.nextInt(q.codes().length)] = 0; // centred −128 at least once
+            Int8Weights w = Int8Weights.of(q);
+            for (ActivationQuantizer aq : new ActivationQuantizer[]{ActivationQuantizer.asymmetric(8), new ActivationQuantizer(8, false, 0.9f)}) {
+                float[] x = activations(rnd, sh[0] * sh[2], false);
+                QuantizedActivations probe = new QuantizedActivations(sh[0], sh[2], sh[2]);
+                SCALAR.quantizePerToken(x, aq, probe);
+                String where = "M=" + sh[0] + " N=" + sh[1] + " K=" + sh[2] + " " + aq;
+                assertThat(w.fullNegativeRange() && probe.fullNegativeRange()).as(where + " unpaired").isTrue();
+                assertSameGemm(w, x, sh[0], aq, where);
+            }
+        }
+    }
+
+    @Test
+    void unpairedPerChannelGemmExactAtMinus128AndColdVsCompiled() {
+        ActivationQuantizer clipped = new ActivationQuantizer(8, true, 0.5f);
+        int tokens = 7;
+        int out = 9;
+        int k = 4 * VectorWidth.SHORT.length() + 3;
+        Random rnd = new Random(23);
+        // all operands −128 (every pair sum exactly 2·16384 before the shift), then extremes only (pair sums
+        // of the shifted weights down to −32768)
+        for (boolean allMinus128 : new boolean[]{true, false}) {
+            QuantizedWeight q = weight(rnd, out, k, 8, k, false, true);
+            if (allMinus128) {
+                java.util.Arrays.fill(q.codes(), (byte) 0);
+            }
+            Int8Weights w = Int8Weights.of(q);
+            float[] x = new float[tokens * k];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = allMinus128 || rnd.nextBoolean() ? -1000f : 1000f;
+            }
+            QuantizedActivations a = new QuantizedActivations(tokens, k, k);
+            PANAMA.quantizePerToken(x, clipped, a);
+            assertThat(a.fullNegativeRange() && w.fullNegativeRange()).isTrue();
+            float[] cold = new float[tokens * out];
+            PANAMA.gemm(w, a, cold, 0, out);
+            for (int t = 0; t < tokens; t++) {
+                for (int o = 0; o < out; o++) {
+                    long exact = 0;
+                    for (int i = 0; i < k; i++) {
+                        exact += (long) (w.codes()[o * k + i] - w.zeros()[o]) * (a.codes()[t * k + i] - a.zeros()[t]);
+                    }
+                    assertThat(cold[t * out + o]).as("y[%d][%d] all -128=%s", t, o, allMinus128)
+                            .isEqualTo((float) exact * w.scales()[o] * a.scales()[t]);
+                }
+            }
+            assertSameGemm(w, x, tokens, clipped, "extremes all -128=" + allMinus128);
+            float[] warm = new float[tokens * out];
+            for (int i = 0; i < 3000; i++) { // C2 compiles the tiles meanwhile
+                PANAMA.gemm(w, a, warm, 0, out);
+            }
+            assertThat(warm).as("cold vs compiled").containsExactly(cold);
+        }
+    }
+
+    @Test
     void rowRangeWritesOnlyItsRows() {
         Random rnd = new Random(2);
         Int8Weights w = Int8Weights.of(weight(rnd, 11, 64, 8, 32, true, false));
