@@ -21,7 +21,8 @@ import java.util.function.Function;
  * ptq-methods.md §3): {@code prepareModel}, embed the calibration windows, then for each block capture its
  * inputs, let the method quantize it, and recompute its outputs as the next block's inputs — from the
  * quantized block when the method propagates errors (GPTQ, RTN), from the full-precision block otherwise
- * (AWQ).
+ * (AWQ). A method that already computed the quantized block's outputs returns them
+ * ({@link QuantizationMethod#quantizeBlockWithOutputs}) and the block is not run again.
  *
  * <p>Memory stays bounded by one block's inputs and outputs plus the method's statistics: the whole model's
  * activations are never held. Progress is reported as "block i of n: stage"; the walk honours
@@ -101,12 +102,19 @@ public final class Calibrator {
             ProgressListener inner = p -> progress.onProgress(new Progress(
                     "block " + (index + 1) + " of " + n + ": " + p.stage(),
                     index * UNITS + Math.min(UNITS - 1, p.done() * UNITS / p.total()), n * UNITS));
-            BlockReport report = method.quantizeBlock(block, inputs, tokens, inner);
+            BlockOutcome outcome = method.quantizeBlockWithOutputs(block, inputs, tokens, inner);
+            BlockReport report = outcome.report();
             reports.add(report);
             LOG.debug("block {} of {}: {} layers in {} ms", i + 1, n, report.layers().size(), report.millis());
             checkInterrupted("after quantizing block " + i);
             if (fpOutputs != null) {
                 inputs = fpOutputs;
+            } else if (outcome.outputs() != null) {
+                if (outcome.outputs().size() != inputs.size()) {
+                    throw new IllegalStateException(method.name() + " returned " + outcome.outputs().size()
+                            + " outputs of block " + i + " for " + inputs.size() + " inputs");
+                }
+                inputs = outcome.outputs(); // computed by the method with the final layers
             } else {
                 progress.onProgress(new Progress("block " + (i + 1) + " of " + n + ": quantized outputs",
                         i * UNITS + UNITS - 1, n * UNITS));

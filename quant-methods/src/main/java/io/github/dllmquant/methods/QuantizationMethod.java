@@ -40,6 +40,16 @@ public interface QuantizationMethod {
     BlockReport quantizeBlock(QuantizableBlock block, List<float[]> inputs, int tokens, ProgressListener progress);
 
     /**
+     * {@link #quantizeBlock}, also returning the block's outputs on {@code inputs} when the method computed
+     * them with the final layers on its way. The default returns no outputs (the calibrator then runs the
+     * block).
+     */
+    default BlockOutcome quantizeBlockWithOutputs(QuantizableBlock block, List<float[]> inputs, int tokens,
+                                                  ProgressListener progress) {
+        return new BlockOutcome(quantizeBlock(block, inputs, tokens, progress), null);
+    }
+
+    /**
      * Whether the next block calibrates on this block's quantized outputs (GPTQ: errors propagate) or on
      * its full-precision outputs (AWQ).
      */

@@ -3,6 +3,7 @@ package io.github.dllmquant.methods;
 import io.github.dllmquant.core.linear.DenseLinear;
 import io.github.dllmquant.core.linear.Linear;
 import io.github.dllmquant.core.spi.ActivationObserver;
+import io.github.dllmquant.core.spi.BlockStage;
 import io.github.dllmquant.core.spi.GroupRole;
 import io.github.dllmquant.core.spi.LinearGroup;
 import io.github.dllmquant.core.spi.LinearRole;
@@ -293,6 +294,36 @@ final class TinyLlama implements QuantizableModel {
             float[] down = apply(LinearRole.DOWN, act, tokens);
             for (int i = 0; i < h.length; i++) {
                 h[i] += down[i];
+            }
+            return h;
+        }
+
+        @Override
+        public BlockStage beginStage(float[] x, int tokens) {
+            return new BlockStage(GroupRole.QKV, x, rmsNorm(x, tokens, dims.hidden(), norms.get(NormRole.ATTENTION)), tokens);
+        }
+
+        @Override
+        public BlockStage advance(BlockStage stage) {
+            int t = stage.tokens();
+            float[] in = stage.groupInput();
+            return switch (stage.next()) {
+                case QKV -> new BlockStage(GroupRole.O, stage.residual(), attention(apply(LinearRole.Q, in, t),
+                        apply(LinearRole.K, in, t), apply(LinearRole.V, in, t), t), t);
+                case O -> {
+                    float[] h = plus(stage.residual(), apply(LinearRole.O, in, t));
+                    yield new BlockStage(GroupRole.GATE_UP, h, rmsNorm(h, t, dims.hidden(), norms.get(NormRole.FFN)), t);
+                }
+                case GATE_UP -> new BlockStage(GroupRole.DOWN, stage.residual(),
+                        swiglu(apply(LinearRole.GATE, in, t), apply(LinearRole.UP, in, t)), t);
+                case DOWN -> new BlockStage(null, plus(stage.residual(), apply(LinearRole.DOWN, in, t)), null, t);
+            };
+        }
+
+        private static float[] plus(float[] residual, float[] branch) {
+            float[] h = residual.clone();
+            for (int i = 0; i < h.length; i++) {
+                h[i] += branch[i];
             }
             return h;
         }

@@ -4,6 +4,7 @@ import io.github.dllmquant.core.kernels.Kernels;
 import io.github.dllmquant.core.kernels.RopeTable;
 import io.github.dllmquant.core.linear.Linear;
 import io.github.dllmquant.core.spi.ActivationObserver;
+import io.github.dllmquant.core.spi.BlockStage;
 import io.github.dllmquant.core.spi.GroupRole;
 import io.github.dllmquant.core.spi.LinearGroup;
 import io.github.dllmquant.core.spi.LinearRole;
@@ -183,6 +184,14 @@ public final class TransformerBlock implements QuantizableBlock {
     }
 
     private float[] attention(float[] xb, int L, ActivationObserver observer, LayerKv.Sink kvSink) {
+        float[] att = attentionHeads(xb, L, kvSink);
+        observer.onGroupInput(GroupRole.O, att, L);
+        // output projection
+        return project(LinearRole.O, att, L);
+    }
+
+    /** q/k/v, RoPE and attention from the normed input: the concatenated head outputs (the O group's input). */
+    private float[] attentionHeads(float[] xb, int L, LayerKv.Sink kvSink) {
         float[] q = new float[L * LayerShapes.qDim(config)];    // (L, n_heads·head_dim)
         float[] k = new float[L * config.kvDim()];   // (L, n_kv_heads·head_dim)
         float[] v = new float[L * config.kvDim()];   // (L, n_kv_heads·head_dim)
@@ -202,15 +211,19 @@ public final class TransformerBlock implements QuantizableBlock {
         // multi-head attention over all positions (bidirectional)
         float[] att = new float[L * LayerShapes.qDim(config)];  // (L, n_heads·head_dim) concatenated head outputs
         Attention.attend(q, L, kT, vT, L, null, null, 0, 0, config.heads(), config.kvHeads(), config.headDim(), att);
-        observer.onGroupInput(GroupRole.O, att, L);
-        // output projection
-        float[] out = new float[L * config.hidden()]; // (L, hidden)
-        linear(LinearRole.O).forward(att, L, out);
-        return out;
+        return att;
     }
 
     /** The MLP sub-layer from its normed input: {@code down(silu(gate(x)) ⊙ up(x))}. */
     private float[] mlp(float[] xb, int L, ActivationObserver observer) {
+        float[] hb = swiglu(xb, L);
+        observer.onGroupInput(GroupRole.DOWN, hb, L);
+        // down projection (w2)
+        return project(LinearRole.DOWN, hb, L);
+    }
+
+    /** gate and up from the normed MLP input, then {@code silu(gate) ⊙ up}: the DOWN group's input. */
+    private float[] swiglu(float[] xb, int L) {
         float[] hb = new float[L * config.intermediate()];  // (L, hidden_dim) gate branch, then SwiGLU output
         float[] hb2 = new float[L * config.intermediate()]; // (L, hidden_dim) up branch
         // gate (w1) and up (w3) projections
@@ -218,11 +231,7 @@ public final class TransformerBlock implements QuantizableBlock {
         linear(LinearRole.UP).forward(xb, L, hb2);
         // SwiGLU non-linearity: silu(gate) ⊙ up
         Kernels.swiglu(hb, hb2, hb, L * config.intermediate());
-        observer.onGroupInput(GroupRole.DOWN, hb, L);
-        // down projection (w2)
-        float[] out = new float[L * config.hidden()]; // (L, hidden)
-        linear(LinearRole.DOWN).forward(hb, L, out);
-        return out;
+        return hb;
     }
 
     @Override
@@ -288,6 +297,53 @@ public final class TransformerBlock implements QuantizableBlock {
             }
             case DOWN -> project(LinearRole.DOWN, groupInput, tokens);
         };
+    }
+
+    @Override
+    public BlockStage beginStage(float[] x, int tokens) {
+        checkRows(x, tokens, config.hidden(), "x");
+        float[] xb = new float[tokens * config.hidden()];
+        Kernels.rmsNorm(x, attentionNorm, (float) config.rmsEps(), xb, tokens, config.hidden());
+        return new BlockStage(GroupRole.QKV, x, xb, tokens);
+    }
+
+    /**
+     * The same kernels in the same order as {@link #forwardInPlace}, cut at the group inputs, so a stage
+     * walk gives bit-identical group inputs and output.
+     */
+    @Override
+    public BlockStage advance(BlockStage stage) {
+        if (stage.done()) {
+            throw new IllegalArgumentException("block " + index + ": the stage is done, nothing to advance");
+        }
+        int L = stage.tokens();
+        int dim = config.hidden();
+        checkRows(stage.residual(), L, dim, "residual");
+        return switch (stage.next()) {
+            case QKV -> {
+                checkRows(stage.groupInput(), L, dim, "QKV input");
+                yield new BlockStage(GroupRole.O, stage.residual(), attentionHeads(stage.groupInput(), L, null), L);
+            }
+            case O -> {
+                float[] h = residualPlus(stage.residual(), project(LinearRole.O, stage.groupInput(), L), L);
+                float[] xb = new float[L * dim];
+                Kernels.rmsNorm(h, ffnNorm, (float) config.rmsEps(), xb, L, dim);
+                yield new BlockStage(GroupRole.GATE_UP, h, xb, L);
+            }
+            case GATE_UP -> {
+                checkRows(stage.groupInput(), L, dim, "GATE_UP input");
+                yield new BlockStage(GroupRole.DOWN, stage.residual(), swiglu(stage.groupInput(), L), L);
+            }
+            case DOWN -> new BlockStage(null,
+                    residualPlus(stage.residual(), project(LinearRole.DOWN, stage.groupInput(), L), L), null, L);
+        };
+    }
+
+    /** A new array {@code residual + branch} (the stage's residual is shared and stays untouched). */
+    private float[] residualPlus(float[] residual, float[] branch, int L) {
+        float[] h = java.util.Arrays.copyOf(residual, L * config.hidden());
+        Kernels.axpy(1f, branch, 0, h, 0, L * config.hidden());
+        return h;
     }
 
     private float[] project(LinearRole role, float[] in, int tokens) {

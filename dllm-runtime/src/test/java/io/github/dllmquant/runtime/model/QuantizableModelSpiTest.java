@@ -3,6 +3,7 @@ package io.github.dllmquant.runtime.model;
 import io.github.dllmquant.core.kernels.Kernels;
 import io.github.dllmquant.core.linear.DenseLinear;
 import io.github.dllmquant.core.linear.Linear;
+import io.github.dllmquant.core.spi.BlockStage;
 import io.github.dllmquant.core.spi.GroupRole;
 import io.github.dllmquant.core.spi.LinearRole;
 import io.github.dllmquant.core.spi.NormRole;
@@ -67,6 +68,32 @@ class QuantizableModelSpiTest {
             assertThat(maxAbsDiff(mlp, viaDown)).isZero();
             Kernels.axpy(1f, mlp, 0, mid, 0, L * d);
             assertThat(maxAbsDiff(mid, y)).isZero();
+        }
+    }
+
+    /** The resumable forward (GPTQ's kept stages) cuts the block's own kernels at the group inputs: bit-identical. */
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-llada", "tiny-dream"})
+    void stageWalkReproducesTheForwardBitForBit(String name) throws Exception {
+        try (DiffusionLm model = DiffusionLm.load(Path.of("../examples/models", name))) {
+            int L = IDS.length;
+            QuantizableBlock block = model.block(1);
+            float[] x = model.embed(IDS);
+            float[] xBefore = x.clone();
+            Map<GroupRole, float[]> inputs = new EnumMap<>(GroupRole.class);
+            float[] y = block.forward(x, L, (group, input, tokens) -> inputs.put(group, input.clone()));
+            BlockStage stage = block.beginStage(x, L);
+            for (GroupRole role : GroupRole.values()) {
+                assertThat(stage.next()).isEqualTo(role);
+                assertThat(stage.groupInput()).as("%s input", role).containsExactly(inputs.get(role));
+                stage = block.advance(stage);
+            }
+            assertThat(stage.done()).isTrue();
+            assertThat(stage.residual()).containsExactly(y);
+            assertThat(x).as("the block input is not modified").containsExactly(xBefore);
+            BlockStage finished = stage;
+            assertThatThrownBy(() -> block.advance(finished)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("done");
         }
     }
 

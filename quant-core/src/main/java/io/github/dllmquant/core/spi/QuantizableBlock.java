@@ -57,4 +57,25 @@ public interface QuantizableBlock {
      * @return a new {@code [tokens, hidden]} array
      */
     float[] subLayerForward(GroupRole role, float[] groupInput, int tokens);
+
+    /**
+     * Starts a resumable forward of one sequence: the stage before the first group (its normed input).
+     * Advancing it through every group with unchanged layers gives what {@link #forward} gives, and each
+     * stage's group input is what {@link #forward}'s observer sees for that group.
+     *
+     * @param x      {@code [tokens, hidden]} block input, kept by reference and not modified
+     * @param tokens sequence length
+     * @return the stage whose {@link BlockStage#next()} is the first group
+     */
+    BlockStage beginStage(float[] x, int tokens);
+
+    /**
+     * Runs the stage's next group with the current layers and everything after it up to the following
+     * group's input (or the block output). Only this part of the block runs, so a group quantized after
+     * the stage was reached is applied here.
+     *
+     * @param stage a stage of this block, not done; not modified
+     * @return the following stage
+     */
+    BlockStage advance(BlockStage stage);
 }

@@ -4,11 +4,13 @@ import io.github.dllmquant.core.linear.Linear;
 import io.github.dllmquant.core.progress.Progress;
 import io.github.dllmquant.core.progress.ProgressListener;
 import io.github.dllmquant.core.quant.ActivationQuantizer;
+import io.github.dllmquant.core.spi.BlockStage;
 import io.github.dllmquant.core.spi.GroupRole;
 import io.github.dllmquant.core.spi.LinearGroup;
 import io.github.dllmquant.core.spi.LinearRole;
 import io.github.dllmquant.core.spi.QuantizableBlock;
 import io.github.dllmquant.methods.Activations;
+import io.github.dllmquant.methods.BlockOutcome;
 import io.github.dllmquant.methods.BlockReport;
 import io.github.dllmquant.methods.ColumnPermutation;
 import io.github.dllmquant.methods.QuantizationException;
@@ -24,18 +26,30 @@ import java.util.Map;
 
 /**
  * GPTQ over a model, block by block (IST-DASLab/gptq {@code llama_sequential}, ptq-methods.md §3): with
- * {@code trueSequential} each linear group (q/k/v → o → gate/up → down) gets its Hessian from a fresh
- * forward of the block <em>after</em> the earlier groups were quantized, so it sees quantized upstream
- * weights. All of q, k and v are quantized (the study's reference skipped them through a name mismatch).
- * The calibrator then feeds the quantized block's outputs to the next block.
+ * {@code trueSequential} each linear group (q/k/v → o → gate/up → down) gets its Hessian from the block's
+ * forward <em>after</em> the earlier groups were quantized, so it sees quantized upstream weights. All of q, k
+ * and v are quantized (the study's reference skipped them through a name mismatch). The calibrator then feeds
+ * the quantized block's outputs to the next block.
+ *
+ * <p>True-sequential calibration runs a resumable forward ({@link QuantizableBlock#beginStage},
+ * {@link QuantizableBlock#advance}): one {@link BlockStage} per calibration sequence is kept and advanced by one
+ * group after that group was quantized, so every part of the block runs once per sequence and the last advance
+ * yields the block outputs the calibrator needs. The kept stages cost up to {@code sequences · tokens ·
+ * (hidden + widest group input) · 4} bytes (the gate/up → down stage holds the residual and
+ * {@code silu(gate)·up}: 2.1 GB for an 8B-shaped block at 32k tokens). When that exceeds the stage budget
+ * (default a quarter of the maximum heap) the method streams instead: each group's Hessian pass re-runs the
+ * block from its input up to that group, sequence by sequence (the same Hessians and weights, more compute).
  */
 public final class GptqMethod implements QuantizationMethod {
 
     private static final Logger LOG = LoggerFactory.getLogger(GptqMethod.class);
+    /** {@link #GptqMethod(GptqSettings, ActivationQuantizer, boolean, long)}: a quarter of the maximum heap. */
+    public static final long AUTO_STAGE_BUDGET = -1;
 
     private final GptqSettings settings;
     private final ActivationQuantizer activations;
     private final boolean trueSequential;
+    private final long stageBudgetBytes;
 
     /**
      * @param settings       grid and GPTQ knobs
@@ -43,12 +57,25 @@ public final class GptqMethod implements QuantizationMethod {
      * @param trueSequential one forward per group (default) or one forward collecting every group's Hessian
      */
     public GptqMethod(GptqSettings settings, ActivationQuantizer activations, boolean trueSequential) {
+        this(settings, activations, trueSequential, AUTO_STAGE_BUDGET);
+    }
+
+    /**
+     * @param stageBudgetBytes most bytes of resumable-forward stages to keep ({@link #AUTO_STAGE_BUDGET}: a
+     *                         quarter of the maximum heap; 0: always stream, re-running the block per group)
+     */
+    public GptqMethod(GptqSettings settings, ActivationQuantizer activations, boolean trueSequential,
+                      long stageBudgetBytes) {
         if (settings == null) {
             throw new IllegalArgumentException("settings must not be null");
+        }
+        if (stageBudgetBytes < 0 && stageBudgetBytes != AUTO_STAGE_BUDGET) {
+            throw new IllegalArgumentException("stage budget must be >= 0 bytes or AUTO_STAGE_BUDGET, got " + stageBudgetBytes);
         }
         this.settings = settings;
         this.activations = activations;
         this.trueSequential = trueSequential;
+        this.stageBudgetBytes = stageBudgetBytes;
     }
 
     @Override
@@ -58,45 +85,143 @@ public final class GptqMethod implements QuantizationMethod {
 
     @Override
     public BlockReport quantizeBlock(QuantizableBlock block, List<float[]> inputs, int tokens, ProgressListener progress) {
+        return quantizeBlockWithOutputs(block, inputs, tokens, progress).report();
+    }
+
+    @Override
+    public BlockOutcome quantizeBlockWithOutputs(QuantizableBlock block, List<float[]> inputs, int tokens,
+                                                 ProgressListener progress) {
+        if (trueSequential && keepsStages(block, inputs, tokens)) {
+            return resumable(block, inputs, tokens, progress);
+        }
+        return new BlockOutcome(rerunning(block, inputs, tokens, progress), null);
+    }
+
+    /** Whether the kept stages of a resumable forward fit the budget (see the class comment). */
+    private boolean keepsStages(QuantizableBlock block, List<float[]> inputs, int tokens) {
+        long budget = stageBudgetBytes == AUTO_STAGE_BUDGET ? Runtime.getRuntime().maxMemory() / 4 : stageBudgetBytes;
+        long hidden = inputs.getFirst().length / tokens;
+        long widest = 0;
+        for (LinearGroup group : block.groups()) {
+            widest = Math.max(widest, block.linear(group.members().getFirst()).inFeatures());
+        }
+        long bytes = 4L * inputs.size() * tokens * (hidden + widest);
+        if (bytes > budget) {
+            LOG.info("block {}: resumable stages would hold {} MB (budget {} MB): re-running the block per group",
+                    block.index(), bytes >> 20, budget >> 20);
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * One stage per sequence, advanced once per group after the group was quantized: each part of the block
+     * runs once per sequence, and the last advance gives the outputs.
+     */
+    private BlockOutcome resumable(QuantizableBlock block, List<float[]> inputs, int tokens, ProgressListener progress) {
         long start = System.nanoTime();
         List<BlockReport.LayerReport> layers = new ArrayList<>();
         List<LinearGroup> groups = block.groups();
+        int total = totalSteps(groups);
+        int[] done = {0};
+        List<BlockStage> stages = new ArrayList<>(inputs.size());
+        for (float[] x : inputs) {
+            stages.add(block.beginStage(x, tokens));
+        }
+        for (LinearGroup group : groups) {
+            progress.onProgress(new Progress("gptq hessian " + group.role(), done[0], total));
+            long t0 = System.nanoTime();
+            HessianAccumulator h = new HessianAccumulator(block.linear(group.members().getFirst()).inFeatures());
+            for (BlockStage stage : stages) {
+                checkInterrupted(block);
+                if (stage.next() != group.role()) {
+                    throw new IllegalStateException("block " + block.index() + ": the resumable forward reached "
+                            + stage.next() + " where group " + group.role() + " runs next");
+                }
+                Activations.requireFinite(stage.groupInput(), tokens, h.in(), "block " + block.index() + " " + group.role() + " input");
+                h.addSequence(stage.groupInput(), tokens);
+            }
+            done[0]++;
+            float[] H = h.hessian();
+            long t1 = System.nanoTime();
+            quantizeGroup(block, group, H, layers, progress, done, total);
+            long t2 = System.nanoTime();
+            for (int s = 0; s < stages.size(); s++) {
+                checkInterrupted(block);
+                stages.set(s, block.advance(stages.get(s))); // the old stage's arrays become garbage here
+            }
+            LOG.debug("block {} {}: hessian {} ms, gptq {} ms, advance {} ms", block.index(), group.role(),
+                    (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000);
+        }
+        List<float[]> outputs = new ArrayList<>(stages.size());
+        for (BlockStage stage : stages) {
+            if (!stage.done()) {
+                throw new IllegalStateException("block " + block.index() + ": the resumable forward stopped before "
+                        + stage.next() + ", which is in no group");
+            }
+            outputs.add(stage.residual());
+        }
+        progress.onProgress(new Progress("gptq done", total, total));
+        return new BlockOutcome(new BlockReport(block.index(), layers, (System.nanoTime() - start) / 1_000_000), outputs);
+    }
+
+    /** Each group's Hessian from a forward from the block input (streamed over the sequences). */
+    private BlockReport rerunning(QuantizableBlock block, List<float[]> inputs, int tokens, ProgressListener progress) {
+        long start = System.nanoTime();
+        List<BlockReport.LayerReport> layers = new ArrayList<>();
+        List<LinearGroup> groups = block.groups();
+        int total = totalSteps(groups);
+        int[] done = {0};
+        Map<GroupRole, HessianAccumulator> hessians = new EnumMap<>(GroupRole.class);
+        for (LinearGroup group : groups) {
+            if (!hessians.containsKey(group.role())) {
+                progress.onProgress(new Progress("gptq hessian " + group.role(), done[0], total));
+                List<LinearGroup> collect = trueSequential ? List.of(group) : groups;
+                hessians.putAll(accumulate(block, collect, inputs, tokens));
+            }
+            done[0]++;
+            quantizeGroup(block, group, hessians.remove(group.role()).hessian(), layers, progress, done, total);
+        }
+        progress.onProgress(new Progress("gptq done", total, total));
+        return new BlockReport(block.index(), layers, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    private static int totalSteps(List<LinearGroup> groups) {
         int total = 0;
         for (LinearGroup group : groups) {
             total += 1 + group.members().size();
         }
-        int done = 0;
-        Map<GroupRole, HessianAccumulator> hessians = new EnumMap<>(GroupRole.class);
-        for (LinearGroup group : groups) {
-            if (!hessians.containsKey(group.role())) {
-                progress.onProgress(new Progress("gptq hessian " + group.role(), done, total));
-                List<LinearGroup> collect = trueSequential ? List.of(group) : groups;
-                hessians.putAll(accumulate(block, collect, inputs, tokens));
+        return total;
+    }
+
+    /** GPTQ on every member of a group with the group's Hessian; the quantized layers replace the members. */
+    private void quantizeGroup(QuantizableBlock block, LinearGroup group, float[] H, List<BlockReport.LayerReport> layers,
+                               ProgressListener progress, int[] done, int total) {
+        for (LinearRole role : group.members()) {
+            progress.onProgress(new Progress("gptq " + block.name(role), done[0], total));
+            long t0 = System.nanoTime();
+            Linear linear = block.linear(role);
+            GptqResult result;
+            try {
+                result = Gptq.quantize(linear.effectiveWeight(), linear.outFeatures(), linear.inFeatures(), H, settings);
+            } catch (IllegalArgumentException e) {
+                throw new QuantizationException("cannot quantize " + block.name(role) + ": " + e.getMessage(), e);
             }
-            done++;
-            float[] H = hessians.remove(group.role()).hessian();
-            for (LinearRole role : group.members()) {
-                progress.onProgress(new Progress("gptq " + block.name(role), done, total));
-                long t0 = System.nanoTime();
-                Linear linear = block.linear(role);
-                GptqResult result;
-                try {
-                    result = Gptq.quantize(linear.effectiveWeight(), linear.outFeatures(), linear.inFeatures(), H, settings);
-                } catch (IllegalArgumentException e) {
-                    throw new QuantizationException("cannot quantize " + block.name(role) + ": " + e.getMessage(), e);
-                }
-                Linear quantized = apply(result, linear.bias(), activations);
-                block.setLinear(role, quantized);
-                if (!result.note().isEmpty()) {
-                    LOG.warn("{}: {}", block.name(role), result.note());
-                }
-                layers.add(new BlockReport.LayerReport(block.name(role), quantized.format(), result.loss(),
-                        result.note(), (System.nanoTime() - t0) / 1_000_000));
-                done++;
+            Linear quantized = apply(result, linear.bias(), activations);
+            block.setLinear(role, quantized);
+            if (!result.note().isEmpty()) {
+                LOG.warn("{}: {}", block.name(role), result.note());
             }
+            layers.add(new BlockReport.LayerReport(block.name(role), quantized.format(), result.loss(),
+                    result.note(), (System.nanoTime() - t0) / 1_000_000));
+            done[0]++;
         }
-        progress.onProgress(new Progress("gptq done", total, total));
-        return new BlockReport(block.index(), layers, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    private static void checkInterrupted(QuantizableBlock block) {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new QuantizationException("interrupted while calibrating block " + block.index());
+        }
     }
 
     /** The executable layer for a result: the input permutation runs online when the columns are permuted. */
@@ -118,9 +243,7 @@ public final class GptqMethod implements QuantizationMethod {
         }
         int wanted = acc.size();
         for (float[] x : inputs) {
-            if (Thread.currentThread().isInterrupted()) {
-                throw new QuantizationException("interrupted while calibrating block " + block.index());
-            }
+            checkInterrupted(block);
             int[] seen = {0};
             try {
                 block.forward(x, tokens, (role, input, count) -> {

@@ -3,6 +3,7 @@ package io.github.dllmquant.methods.synthetic;
 import io.github.dllmquant.core.linear.DenseLinear;
 import io.github.dllmquant.core.linear.Linear;
 import io.github.dllmquant.core.spi.ActivationObserver;
+import io.github.dllmquant.core.spi.BlockStage;
 import io.github.dllmquant.core.spi.GroupRole;
 import io.github.dllmquant.core.spi.LinearGroup;
 import io.github.dllmquant.core.spi.LinearRole;
@@ -228,6 +229,34 @@ public final class SyntheticBlock implements QuantizableBlock {
             x1[i] += dn[i];
         }
         return x1;
+    }
+
+    @Override
+    public BlockStage beginStage(float[] x, int tokens) {
+        return new BlockStage(GroupRole.QKV, x, rmsNorm(x, tokens, hidden, norms.get(NormRole.ATTENTION), eps), tokens);
+    }
+
+    @Override
+    public BlockStage advance(BlockStage stage) {
+        int t = stage.tokens();
+        float[] in = stage.groupInput();
+        return switch (stage.next()) {
+            case QKV -> new BlockStage(GroupRole.O, stage.residual(), attention(in, t), t);
+            case O -> {
+                float[] x1 = plus(stage.residual(), run(linears.get(LinearRole.O), in, t));
+                yield new BlockStage(GroupRole.GATE_UP, x1, rmsNorm(x1, t, hidden, norms.get(NormRole.FFN), eps), t);
+            }
+            case GATE_UP -> new BlockStage(GroupRole.DOWN, stage.residual(), swiglu(in, t), t);
+            case DOWN -> new BlockStage(null, plus(stage.residual(), run(linears.get(LinearRole.DOWN), in, t)), null, t);
+        };
+    }
+
+    private static float[] plus(float[] residual, float[] branch) {
+        float[] h = residual.clone();
+        for (int i = 0; i < h.length; i++) {
+            h[i] += branch[i];
+        }
+        return h;
     }
 
     @Override
