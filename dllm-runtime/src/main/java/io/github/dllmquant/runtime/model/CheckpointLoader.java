@@ -221,6 +221,8 @@ final class CheckpointLoader {
         private final Map<String, QuantizationConfig.LayerSpec> quantized;
 
         private final GptqConfig gptq; // null unless the folder is a GPTQ checkpoint
+        /** Online transforms read so far: layers naming the same tensors share one instance. */
+        private final Map<String, InputTransform> transforms = new java.util.HashMap<>();
 
         Reader(TensorSource source, LoadOptions options, Map<String, QuantizationConfig.LayerSpec> quantized,
                GptqConfig gptq) {
@@ -318,7 +320,7 @@ final class CheckpointLoader {
                 finite(name + ".scales", w.scales());
                 float[] b = source.contains(name + ".bias") ? vector(name + ".bias") : null;
                 InputTransform own = q.transform() == null ? null
-                        : TransformCodec.read(q.transform(), name + ".transform", source, name);
+                        : TransformCodec.read(q.transform(), name + ".transform", source, name, transforms);
                 try {
                     base = q.kind() == QuantizationConfig.Kind.WEIGHT_ONLY
                             ? WeightOnlyLinear.of(w, b, own)
@@ -330,7 +332,7 @@ final class CheckpointLoader {
             // wrap from the innermost outer transform outwards
             Linear layer = base;
             for (int i = q.wrappers().size() - 1; i >= 0; i--) {
-                InputTransform t = TransformCodec.read(q.wrappers().get(i), name + ".wrap" + i, source, name);
+                InputTransform t = TransformCodec.read(q.wrappers().get(i), name + ".wrap" + i, source, name, transforms);
                 try {
                     layer = TransformedLinear.of(t, layer);
                 } catch (IllegalArgumentException e) {

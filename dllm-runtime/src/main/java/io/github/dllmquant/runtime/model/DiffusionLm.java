@@ -2,7 +2,11 @@ package io.github.dllmquant.runtime.model;
 
 import io.github.dllmquant.core.kernels.Kernels;
 import io.github.dllmquant.core.kernels.RopeTable;
+import io.github.dllmquant.core.hadamard.TransformedLinear;
+import io.github.dllmquant.core.linear.ActivationQuantizedLinear;
+import io.github.dllmquant.core.linear.InputTransform;
 import io.github.dllmquant.core.linear.Linear;
+import io.github.dllmquant.core.linear.WeightOnlyLinear;
 import io.github.dllmquant.core.spi.ActivationObserver;
 import io.github.dllmquant.core.spi.ModelDims;
 import io.github.dllmquant.core.spi.QuantizableModel;
@@ -328,14 +332,36 @@ public final class DiffusionLm implements QuantizableModel, AutoCloseable {
         ModelWriter.save(this, target, format);
     }
 
-    /** Bytes of all parameters as held now (embedding, linears, norms, head). */
+    /**
+     * Bytes of all parameters as held now (embedding, linears, norms, head). An online transform shared by
+     * several layers (DuQuant's q/k/v and gate/up) is one object in memory and counts once.
+     */
     public long parameterBytes() {
-        long bytes = embedding.bytes() + 4L * config.hidden() + lmHead.parameterBytes();
+        java.util.Set<InputTransform> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        long bytes = embedding.bytes() + 4L * config.hidden() + withoutSeenTransforms(lmHead, seen);
         for (TransformerBlock b : blocks) {
             bytes += 8L * config.hidden();
             for (io.github.dllmquant.core.spi.LinearRole role : io.github.dllmquant.core.spi.LinearRole.values()) {
-                bytes += b.linear(role).parameterBytes();
+                bytes += withoutSeenTransforms(b.linear(role), seen);
             }
+        }
+        return bytes;
+    }
+
+    /** A layer's bytes minus those of its transforms already counted with an earlier layer; records its transforms. */
+    private static long withoutSeenTransforms(Linear layer, java.util.Set<InputTransform> seen) {
+        long bytes = layer.parameterBytes();
+        Linear base = layer;
+        while (base instanceof TransformedLinear t) {
+            if (!seen.add(t.transform())) {
+                bytes -= t.transform().parameterBytes();
+            }
+            base = t.inner();
+        }
+        InputTransform own = base instanceof ActivationQuantizedLinear a ? a.transform()
+                : base instanceof WeightOnlyLinear w ? w.transform() : null;
+        if (own != null && !seen.add(own)) {
+            bytes -= own.parameterBytes();
         }
         return bytes;
     }

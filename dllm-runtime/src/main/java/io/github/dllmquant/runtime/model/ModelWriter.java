@@ -82,6 +82,8 @@ final class ModelWriter {
         SafeTensorsWriter writer = new SafeTensorsWriter();
         writer.putMetadata("format", "pt");
         Map<String, QuantizationConfig.LayerSpec> quantized = new LinkedHashMap<>();
+        // a transform instance shared by several layers (DuQuant's q/k/v) is written once
+        Map<InputTransform, String> transforms = new java.util.IdentityHashMap<>();
         GptqLayers gptq = format == SaveFormat.GPTQ ? new GptqLayers() : null;
         int hidden = model.config().hidden();
 
@@ -104,7 +106,7 @@ final class ModelWriter {
             addDense(writer, names.norm(b, NormRole.ATTENTION), block.normWeight(NormRole.ATTENTION), hidden);
             addDense(writer, names.norm(b, NormRole.FFN), block.normWeight(NormRole.FFN), hidden);
             for (LinearRole role : LinearRole.values()) {
-                addLinear(writer, quantized, gptq, block.name(role), block.linear(role));
+                addLinear(writer, quantized, transforms, gptq, block.name(role), block.linear(role));
             }
         }
         addDense(writer, names.finalNorm(), model.finalNormWeight(), hidden);
@@ -112,7 +114,7 @@ final class ModelWriter {
         boolean tied = quantizedEmbedding == null && model.config().tiedEmbeddings() && model.lmHead() instanceof DenseLinear head
                 && head.bias() == null && java.util.Arrays.equals(head.effectiveWeight(), embedding);
         if (!tied) {
-            addLinear(writer, quantized, gptq, names.lmHead(), model.lmHead());
+            addLinear(writer, quantized, transforms, gptq, names.lmHead(), model.lmHead());
         }
         writeConfig(source.resolve("config.json"), dir.resolve("config.json"), model.architecture(),
                 model.config().tiedEmbeddings() && !tied);
@@ -145,7 +147,7 @@ final class ModelWriter {
     }
 
     private static void addLinear(SafeTensorsWriter writer, Map<String, QuantizationConfig.LayerSpec> quantized,
-                                  GptqLayers gptq, String name, Linear linear) {
+                                  Map<InputTransform, String> transforms, GptqLayers gptq, String name, Linear linear) {
         int out = linear.outFeatures();
         int in = linear.inFeatures();
         if (gptq != null && !(linear instanceof DenseLinear)) {
@@ -156,7 +158,7 @@ final class ModelWriter {
         List<JsonNode> wrappers = new ArrayList<>();
         Linear base = linear;
         while (base instanceof TransformedLinear t) {
-            wrappers.add(TransformCodec.write(t.transform(), name + ".wrap" + wrappers.size(), writer, name));
+            wrappers.add(TransformCodec.write(t.transform(), name + ".wrap" + wrappers.size(), writer, name, transforms));
             base = t.inner();
         }
         if (base.bias() != null) {
@@ -184,7 +186,7 @@ final class ModelWriter {
                     + " (" + base.format() + "); supported: DenseLinear, WeightOnlyLinear, ActivationQuantizedLinear,"
                     + " TransformedLinear over them");
         }
-        JsonNode ownNode = own == null ? null : TransformCodec.write(own, name + ".transform", writer, name);
+        JsonNode ownNode = own == null ? null : TransformCodec.write(own, name + ".transform", writer, name, transforms);
         QuantizedTensors.write(writer, name, w);
         quantized.put(name, new QuantizationConfig.LayerSpec(aq == null ? QuantizationConfig.Kind.WEIGHT_ONLY
                 : QuantizationConfig.Kind.ACTIVATION_QUANTIZED, aq, ownNode, wrappers));

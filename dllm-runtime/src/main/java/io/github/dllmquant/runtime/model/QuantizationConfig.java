@@ -21,7 +21,7 @@ import java.util.Map;
  * <pre>
  * {
  *   "quant_method": "dllmq",
- *   "format_version": 1,
+ *   "format_version": 2,
  *   "layers": {
  *     "model.transformer.blocks.0.ff_out": {
  *       "kind": "activation_quantized",
@@ -43,7 +43,10 @@ final class QuantizationConfig {
 
     static final String FILE = "quantization_config.json";
     static final String METHOD = "dllmq";
-    static final int VERSION = 1;
+    /** Written: 2 (shared transform tensors, see {@link TransformCodec}). */
+    static final int VERSION = 2;
+    /** Read: every version from 1 (version 1 folders have one transform copy per layer). */
+    static final int OLDEST_READABLE_VERSION = 1;
 
     /** How a layer's base product runs. */
     enum Kind {
@@ -114,9 +117,10 @@ final class QuantizationConfig {
             throw ModelFormatException.of(file, "quant_method is \"" + root.path("quant_method").asText()
                     + "\", expected \"" + METHOD + "\"");
         }
-        if (root.path("format_version").asInt(-1) != VERSION) {
+        int version = root.path("format_version").asInt(-1);
+        if (version < OLDEST_READABLE_VERSION || version > VERSION) {
             throw ModelFormatException.of(file, "format_version " + root.path("format_version")
-                    + " is not supported (expected " + VERSION + ")");
+                    + " is not supported (this reader takes " + OLDEST_READABLE_VERSION + " to " + VERSION + ")");
         }
         JsonNode all = root.path("layers");
         if (!all.isObject()) {

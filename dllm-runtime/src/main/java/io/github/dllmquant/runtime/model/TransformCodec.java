@@ -13,6 +13,7 @@ import io.github.dllmquant.methods.duquant.DuQuantTransform;
 import io.github.dllmquant.runtime.config.ModelFormatException;
 
 import java.io.IOException;
+import java.util.Map;
 
 /**
  * The saved form of the online input transforms: a small JSON description in quantization_config.json
@@ -25,14 +26,39 @@ import java.io.IOException;
  *   permutation  {"type":"permutation","width":W}
  *                PREFIX.perm I32 [W]
  * </pre>
+ * One transform instance used by several layers (DuQuant's q/k/v and gate/up share theirs) is written once:
+ * the first layer's description gets its tensors, every later one the same description plus
+ * {@code "tensors": "FIRST_PREFIX"} naming where they are (format version 2). Reading gives those layers
+ * one shared instance again, so the runtime applies it once per group.
  */
 final class TransformCodec {
 
     private TransformCodec() {
     }
 
-    /** Writes {@code t}'s arrays under {@code prefix} and returns its description. */
-    static ObjectNode write(InputTransform t, String prefix, SafeTensorsWriter writer, String layer) {
+    /** The key naming the prefix of a shared transform's tensors. */
+    static final String SHARED_TENSORS = "tensors";
+
+    /**
+     * Writes {@code t}'s arrays under {@code prefix} and returns its description; a transform already in
+     * {@code written} (by identity) gets only a description pointing at its first prefix.
+     *
+     * @param written transforms written so far in this folder and their prefixes; updated
+     */
+    static ObjectNode write(InputTransform t, String prefix, SafeTensorsWriter writer, String layer,
+                            Map<InputTransform, String> written) {
+        String first = written.get(t);
+        if (first != null) {
+            ObjectNode n = describe(t, first, null, layer);
+            n.put(SHARED_TENSORS, first);
+            return n;
+        }
+        written.put(t, prefix);
+        return describe(t, prefix, writer, layer);
+    }
+
+    /** The description of {@code t}; its arrays go under {@code prefix} when {@code writer} is not null. */
+    private static ObjectNode describe(InputTransform t, String prefix, SafeTensorsWriter writer, String layer) {
         ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("width", t.width());
         if (t instanceof HadamardTransform h) {
@@ -42,19 +68,23 @@ final class TransformCodec {
             n.put("heads", spec.heads());
             n.put("had_k", spec.hadK());
             n.put("signed", spec.signs() != null);
-            if (spec.signs() != null) {
+            if (spec.signs() != null && writer != null) {
                 writer.addI8(prefix + ".signs", new long[] {spec.width()}, spec.signs());
             }
         } else if (t instanceof DuQuantTransform d) {
             int b = d.blockSize();
             n.put("type", "duquant");
             n.put("block_size", b);
-            writer.addF32(prefix + ".r1", new long[] {b, b}, d.r1());
-            writer.addI32(prefix + ".perm", new long[] {d.width()}, d.permutation());
-            writer.addF32(prefix + ".r2", new long[] {b, b}, d.r2());
+            if (writer != null) {
+                writer.addF32(prefix + ".r1", new long[] {b, b}, d.r1());
+                writer.addI32(prefix + ".perm", new long[] {d.width()}, d.permutation());
+                writer.addF32(prefix + ".r2", new long[] {b, b}, d.r2());
+            }
         } else if (t instanceof ColumnPermutation p) {
             n.put("type", "permutation");
-            writer.addI32(prefix + ".perm", new long[] {p.width()}, p.permutation());
+            if (writer != null) {
+                writer.addI32(prefix + ".perm", new long[] {p.width()}, p.permutation());
+            }
         } else {
             throw new IllegalArgumentException("layer " + layer + ": the online transform " + t.describe() + " ("
                     + t.getClass().getSimpleName() + ") has no saved form; supported: HadamardTransform, "
@@ -63,8 +93,35 @@ final class TransformCodec {
         return n;
     }
 
-    /** Rebuilds a transform from its description and the tensors under {@code prefix}. */
-    static InputTransform read(JsonNode n, String prefix, TensorSource source, String layer) throws IOException {
+    /**
+     * Rebuilds a transform from its description and the tensors under {@code prefix}, or under the prefix its
+     * {@code "tensors"} names; descriptions naming the same tensors give the same instance.
+     *
+     * @param cache transforms rebuilt so far in this folder, by tensor prefix and description; updated
+     */
+    static InputTransform read(JsonNode n, String prefix, TensorSource source, String layer,
+                               Map<String, InputTransform> cache) throws IOException {
+        String tensors = prefix;
+        JsonNode description = n;
+        if (n.has(SHARED_TENSORS)) {
+            tensors = n.path(SHARED_TENSORS).asText("");
+            if (tensors.isEmpty()) {
+                throw new ModelFormatException("layer " + layer + ": \"" + SHARED_TENSORS + "\" of its transform must name a tensor prefix");
+            }
+            ObjectNode own = n.deepCopy();
+            own.remove(SHARED_TENSORS);
+            description = own;
+        }
+        String key = tensors + " " + description;
+        InputTransform known = cache.get(key);
+        if (known == null) {
+            known = build(description, tensors, source, layer);
+            cache.put(key, known);
+        }
+        return known;
+    }
+
+    private static InputTransform build(JsonNode n, String prefix, TensorSource source, String layer) throws IOException {
         String type = n.path("type").asText();
         int width = n.path("width").asInt(-1);
         try {

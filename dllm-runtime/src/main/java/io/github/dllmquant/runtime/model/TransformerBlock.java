@@ -2,6 +2,8 @@ package io.github.dllmquant.runtime.model;
 
 import io.github.dllmquant.core.kernels.Kernels;
 import io.github.dllmquant.core.kernels.RopeTable;
+import io.github.dllmquant.core.kernels.integer.QuantizedActivations;
+import io.github.dllmquant.core.linear.ActivationQuantizedLinear;
 import io.github.dllmquant.core.linear.Linear;
 import io.github.dllmquant.core.spi.ActivationObserver;
 import io.github.dllmquant.core.spi.BlockStage;
@@ -24,6 +26,9 @@ import java.util.List;
  * must not overlap with forward calls.
  */
 public final class TransformerBlock implements QuantizableBlock {
+
+    private static final LinearRole[] QKV_ROLES = {LinearRole.Q, LinearRole.K, LinearRole.V};
+    private static final LinearRole[] GATE_UP_ROLES = {LinearRole.GATE, LinearRole.UP};
 
     private final int index;
     private final ModelConfig config;
@@ -195,10 +200,8 @@ public final class TransformerBlock implements QuantizableBlock {
         float[] q = new float[L * LayerShapes.qDim(config)];    // (L, n_heads·head_dim)
         float[] k = new float[L * config.kvDim()];   // (L, n_kv_heads·head_dim)
         float[] v = new float[L * config.kvDim()];   // (L, n_kv_heads·head_dim)
-        // qkv projections
-        linear(LinearRole.Q).forward(xb, L, q);
-        linear(LinearRole.K).forward(xb, L, k);
-        linear(LinearRole.V).forward(xb, L, v);
+        // qkv projections (one online transform and activation quantization when they share them)
+        projectShared(xb, L, QKV_ROLES, q, k, v);
         // RoPE on q and k (rotate-half, float32)
         Kernels.rope(q, L, config.heads(), 0, rope);
         Kernels.rope(k, L, config.kvHeads(), 0, rope);
@@ -227,8 +230,7 @@ public final class TransformerBlock implements QuantizableBlock {
         float[] hb = new float[L * config.intermediate()];  // (L, hidden_dim) gate branch, then SwiGLU output
         float[] hb2 = new float[L * config.intermediate()]; // (L, hidden_dim) up branch
         // gate (w1) and up (w3) projections
-        linear(LinearRole.GATE).forward(xb, L, hb);
-        linear(LinearRole.UP).forward(xb, L, hb2);
+        projectShared(xb, L, GATE_UP_ROLES, hb, hb2);
         // SwiGLU non-linearity: silu(gate) ⊙ up
         Kernels.swiglu(hb, hb2, hb, L * config.intermediate());
         return hb;
@@ -344,6 +346,32 @@ public final class TransformerBlock implements QuantizableBlock {
         float[] h = java.util.Arrays.copyOf(residual, L * config.hidden());
         Kernels.axpy(1f, branch, 0, h, 0, L * config.hidden());
         return h;
+    }
+
+    /**
+     * The linears of a group that reads one input, each into its output. When they are all weight+activation
+     * quantized layers that {@link ActivationQuantizedLinear#sharesInputWith share} the online transform and
+     * the activation quantizer (DuQuant's q/k/v and gate/up, or plain W8A8), the input is transformed and
+     * quantized once for all of them; the outputs are exactly those of one forward per linear.
+     */
+    private void projectShared(float[] x, int L, LinearRole[] roles, float[]... outs) {
+        QuantizedActivations shared = null;
+        if (linear(roles[0]) instanceof ActivationQuantizedLinear first) {
+            boolean all = true;
+            for (int i = 1; i < roles.length && all; i++) {
+                all = linear(roles[i]) instanceof ActivationQuantizedLinear other && first.sharesInputWith(other);
+            }
+            if (all) {
+                shared = first.quantizeInput(x, L);
+            }
+        }
+        for (int i = 0; i < roles.length; i++) {
+            if (shared != null) {
+                ((ActivationQuantizedLinear) linear(roles[i])).forwardQuantized(shared, outs[i]);
+            } else {
+                linear(roles[i]).forward(x, L, outs[i]);
+            }
+        }
     }
 
     private float[] project(LinearRole role, float[] in, int tokens) {

@@ -213,6 +213,100 @@ class SaveLoadTest {
     }
 
     /**
+     * DuQuant-style groups: q/k/v behind one shared transform instance, gate/up behind another (W4A8, asymmetric
+     * activations). The folder holds each shared transform once; reloading gives one instance per group again and
+     * the same logits, which equal those of the same layers with one equal transform copy per linear (one
+     * transform and activation quantization per linear at run time). A version-1 folder (one copy per layer)
+     * still loads; a newer version is refused naming it.
+     */
+    @Test
+    void groupsSharingOneTransformSaveItOnceAndReloadShared() throws IOException {
+        Path shared = tmp.resolve("shared");
+        Path copies = tmp.resolve("copies");
+        float[] sharedLogits;
+        long sharedBytes;
+        try (DiffusionLm model = DiffusionLm.load(LLADA)) {
+            duQuantGroups(model, true);
+            sharedLogits = model.logits(IDS);
+            sharedBytes = model.parameterBytes();
+            model.save(shared);
+            try (DiffusionLm again = DiffusionLm.load(shared)) {
+                for (int b = 0; b < model.blockCount(); b++) {
+                    for (LinearRole role : LinearRole.values()) {
+                        assertSameLayer(again.block(b).linear(role), model.block(b).linear(role));
+                    }
+                    InputTransform qkv = transformOf(again, b, LinearRole.Q);
+                    assertThat(transformOf(again, b, LinearRole.K)).isSameAs(qkv);
+                    assertThat(transformOf(again, b, LinearRole.V)).isSameAs(qkv);
+                    assertThat(transformOf(again, b, LinearRole.UP)).isSameAs(transformOf(again, b, LinearRole.GATE))
+                            .isNotSameAs(qkv);
+                }
+                assertThat(again.logits(IDS)).containsExactly(sharedLogits);
+            }
+        }
+        try (DiffusionLm model = DiffusionLm.load(LLADA)) {
+            duQuantGroups(model, false);
+            assertThat(model.logits(IDS)).containsExactly(sharedLogits);
+            // in memory a shared transform counts once: 2 of 3 q/k/v copies and 1 of 2 gate/up copies per block
+            assertThat(model.parameterBytes() - sharedBytes).isEqualTo(6 * 3 * (2L * 64 * 64 * 4 + 256 * 4));
+            model.save(copies);
+        }
+        String config = Files.readString(shared.resolve("quantization_config.json"));
+        assertThat(config.split("\"tensors\"", -1)).hasSize(6 * 3 + 1); // k, v, up of every block point at q, gate
+        assertThat(config).contains("\"model.transformer.blocks.5.q_proj.transform\"");
+        long perCopy = 2L * 64 * 64 * 4 + 256 * 4; // r1, r2, perm
+        long saved = Files.size(copies.resolve("model.safetensors")) - Files.size(shared.resolve("model.safetensors"));
+        assertThat(saved).isBetween(6 * 3 * perCopy, 6 * 3 * perCopy + 8192); // + the copies' header entries
+
+        // the copies folder is what version 1 wrote: one transform per layer
+        Path copiesConfig = copies.resolve("quantization_config.json");
+        String v2 = Files.readString(copiesConfig);
+        assertThat(v2).doesNotContain("\"tensors\"");
+        Files.writeString(copiesConfig, v2.replace("\"format_version\" : 2", "\"format_version\" : 1"));
+        assertThat(Files.readString(copiesConfig)).contains("\"format_version\" : 1");
+        try (DiffusionLm old = DiffusionLm.load(copies)) {
+            assertThat(transformOf(old, 0, LinearRole.K)).isNotSameAs(transformOf(old, 0, LinearRole.Q));
+            assertThat(old.logits(IDS)).containsExactly(sharedLogits);
+        }
+        Files.writeString(copiesConfig, v2.replace("\"format_version\" : 2", "\"format_version\" : 3"));
+        assertThatThrownBy(() -> DiffusionLm.load(copies)).isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("format_version 3 is not supported").hasMessageContaining("1 to 2");
+    }
+
+    private static InputTransform transformOf(DiffusionLm model, int block, LinearRole role) {
+        return ((ActivationQuantizedLinear) model.block(block).linear(role)).transform();
+    }
+
+    /**
+     * Every linear W4A8 (weights per channel asymmetric, activations asymmetric) behind a DuQuant-style
+     * transform matched into its weight rows; q/k/v and gate/up get one instance per group ({@code shared}) or
+     * equal copies, one per linear.
+     */
+    private static void duQuantGroups(DiffusionLm model, boolean shared) {
+        ActivationQuantizer act = new ActivationQuantizer(8, false, 1f);
+        for (int b = 0; b < model.blockCount(); b++) {
+            var block = model.block(b);
+            DuQuantTransform qkv = duQuant(256, 64, 3 + b);
+            DuQuantTransform gateUp = duQuant(256, 64, 40 + b);
+            for (LinearRole role : LinearRole.values()) {
+                Linear l = block.linear(role);
+                int out = l.outFeatures();
+                int in = l.inFeatures();
+                DuQuantTransform t = switch (role) {
+                    case Q, K, V -> shared ? qkv : duQuant(256, 64, 3 + b);
+                    case GATE, UP -> shared ? gateUp : duQuant(256, 64, 40 + b);
+                    case O -> duQuant(in, 64, 70 + b);
+                    case DOWN -> duQuant(in, 64, 90 + b);
+                };
+                float[] w = l.effectiveWeight();
+                t.apply(w, out);
+                block.setLinear(role, ActivationQuantizedLinear.of(WeightQuantizer.of(4, -1, false).quantize(w, out, in),
+                        l.bias(), act, t));
+            }
+        }
+    }
+
+    /**
      * A mix of every saved form, each weight transformed to match its online transform (so the model stays
      * close to FP): Q behind a DuQuant rotation (TransformedLinear over W4 g64), K/V W4 g64 asymmetric,
      * O W4 with an own column permutation, gate/up W8A8, down W8A8 (asymmetric, clipped) behind a signed

@@ -89,13 +89,52 @@ public final class ActivationQuantizedLinear implements Linear {
         if (y.length < (long) tokens * out) {
             throw new IllegalArgumentException("y has " + y.length + " floats, need tokens*out = " + tokens + "*" + out);
         }
+        forwardQuantized(quantizeInput(x, tokens), y);
+    }
+
+    /**
+     * Steps 1-2 of {@link #forward}: the online transform on a copy of {@code x} (which stays untouched), then
+     * per-token quantization. Linears that read one input (q/k/v) and {@link #sharesInputWith} each other can
+     * quantize it once and each run {@link #forwardQuantized} on the result: exactly what each
+     * {@link #forward} would compute.
+     *
+     * @param x      {@code [tokens, in]}
+     * @param tokens rows
+     */
+    public QuantizedActivations quantizeInput(float[] x, int tokens) {
+        int in = weight.in();
+        if (tokens < 1) {
+            throw new IllegalArgumentException("tokens must be at least 1, got " + tokens);
+        }
+        if (x.length < (long) tokens * in) {
+            throw new IllegalArgumentException("x has " + x.length + " floats, need tokens*in = " + tokens + "*" + in);
+        }
         float[] input = x;
         if (transform != null) {
             // transform a copy: the caller's activations stay untouched
             input = java.util.Arrays.copyOf(x, tokens * in);
             transform.apply(input, tokens);
         }
-        QuantizedActivations a = IntegerOps.quantizePerToken(input, tokens, in, weight.groupSize(), activationQuantizer);
+        return IntegerOps.quantizePerToken(input, tokens, in, weight.groupSize(), activationQuantizer);
+    }
+
+    /**
+     * Steps 3-4 of {@link #forward} on an input quantized by {@link #quantizeInput} of this layer or of one
+     * that {@link #sharesInputWith} it.
+     *
+     * @param a {@code a.tokens()} rows of {@code in} features, with this layer's group size
+     * @param y {@code [a.tokens(), out]}, overwritten
+     */
+    public void forwardQuantized(QuantizedActivations a, float[] y) {
+        int out = weight.out();
+        if (a.k() != weight.in() || a.groupSize() != weight.groupSize()) {
+            throw new IllegalArgumentException("quantized input has k " + a.k() + ", group " + a.groupSize()
+                    + "; the layer reads in " + weight.in() + ", group " + weight.groupSize());
+        }
+        int tokens = a.tokens();
+        if (y.length < (long) tokens * out) {
+            throw new IllegalArgumentException("y has " + y.length + " floats, need tokens*out = " + tokens + "*" + out);
+        }
         if (int4 != null) {
             IntegerOps.gemm(int4, a, y, Parallel.pool());
         } else {
@@ -108,6 +147,15 @@ public final class ActivationQuantizedLinear implements Linear {
                 }
             }
         }
+    }
+
+    /**
+     * Whether {@code other}'s {@link #quantizeInput} gives exactly this layer's: the same online transform
+     * instance (or none), the same activation quantizer, input width and weight group size.
+     */
+    public boolean sharesInputWith(ActivationQuantizedLinear other) {
+        return other.transform == transform && other.activationQuantizer.equals(activationQuantizer)
+                && other.weight.in() == weight.in() && other.weight.groupSize() == weight.groupSize();
     }
 
     /**

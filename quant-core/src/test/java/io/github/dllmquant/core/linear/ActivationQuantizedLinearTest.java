@@ -163,6 +163,47 @@ class ActivationQuantizedLinearTest {
         assertThat(layer.format()).isEqualTo("w4a8 g8 sym, act sym, reverse-negate");
     }
 
+    /** q/k/v-style linears reading one input: quantized once, each layer's GEMM on it gives its own forward exactly. */
+    @Test
+    void oneQuantizedInputFeedsEveryLayerThatSharesIt() {
+        Random rnd = new Random(21);
+        int in = 32;
+        int tokens = 5;
+        InputTransform negate = new InputTransform() {
+            @Override public int width() { return in; }
+            @Override public void apply(float[] x, int t) {
+                for (int i = 0; i < t * in; i++) {
+                    x[i] = -x[i];
+                }
+            }
+            @Override public long parameterBytes() { return 0; }
+            @Override public String describe() { return "negate"; }
+        };
+        ActivationQuantizer aq = new ActivationQuantizer(8, false, 0.9f);
+        ActivationQuantizedLinear q = ActivationQuantizedLinear.of(randomWeight(rnd, 6, in, 4, 8, false), null, aq, negate);
+        ActivationQuantizedLinear k = ActivationQuantizedLinear.of(randomWeight(rnd, 3, in, 8, 8, true), new float[]{1f, 2f, 3f},
+                aq, negate);
+        assertThat(q.sharesInputWith(k)).isTrue();
+        float[] x = randomActivations(rnd, tokens, in);
+        float[] before = x.clone();
+        QuantizedActivations shared = q.quantizeInput(x, tokens);
+        assertThat(x).containsExactly(before);
+        for (ActivationQuantizedLinear layer : new ActivationQuantizedLinear[]{q, k}) {
+            float[] expected = new float[tokens * layer.outFeatures()];
+            layer.forward(x, tokens, expected);
+            float[] actual = new float[tokens * layer.outFeatures()];
+            layer.forwardQuantized(shared, actual);
+            assertThat(actual).containsExactly(expected);
+        }
+        // another transform instance, another activation grid or another weight group: not the same input
+        assertThat(q.sharesInputWith(ActivationQuantizedLinear.of(q.weight(), null, aq, null))).isFalse();
+        assertThat(q.sharesInputWith(ActivationQuantizedLinear.of(q.weight(), null, ActivationQuantizer.symmetric(8), negate))).isFalse();
+        ActivationQuantizedLinear grouped16 = ActivationQuantizedLinear.of(randomWeight(rnd, 2, in, 4, 16, true), null, aq, negate);
+        assertThat(q.sharesInputWith(grouped16)).isFalse();
+        assertThatThrownBy(() -> grouped16.forwardQuantized(shared, new float[tokens * 2]))
+                .hasMessageContaining("group 8").hasMessageContaining("group 16");
+    }
+
     @Test
     void accessorsReturnTheSettingsForPersistence() {
         Random rnd = new Random(1);
