@@ -97,13 +97,6 @@ public final class FloatProducts {
 
     /** A compact transposed copy: element {@code (j, i)} of the result is {@code src[offset + i·stride + j]}. */
     static float[] transposedCopy(float[] src, int offset, int stride, int rows, int cols) {
-        float[] dst = new float[rows * cols];
-        for (int i = 0; i < rows; i++) {
-            int s = offset + i * stride;
-            for (int j = 0; j < cols; j++) {
-                dst[j * rows + i] = src[s + j];
-            }
-        }
-        return dst;
+        return FloatRows.transposedCopy(src, offset, stride, rows, cols);
     }
 }

@@ -1,6 +1,8 @@
 package io.github.dllmquant.methods.gptq;
 
+import io.github.dllmquant.core.concurrent.Parallel;
 import io.github.dllmquant.core.linalg.FloatProducts;
+import io.github.dllmquant.core.linalg.FloatRows;
 import io.github.dllmquant.core.linalg.NotPositiveDefiniteException;
 import io.github.dllmquant.core.linalg.SymmetricMatrices;
 import io.github.dllmquant.core.quant.GroupParams;
@@ -187,21 +189,13 @@ public final class Gptq {
             if (Hinv != null && i2 < in) {
                 // W[:, i2:] −= Err1 · Hinv[i1:i2, i2:], as rows of Err1 against rows of Hinv[i1:i2, i2:]ᵀ
                 int rest = in - i2;
-                float[] HinvT = new float[rest * count];
-                for (int k = 0; k < count; k++) {
-                    int src = (i1 + k) * in + i2;
-                    for (int c = 0; c < rest; c++) {
-                        HinvT[c * count + k] = Hinv[src + c];
-                    }
-                }
+                float[] HinvT = FloatRows.transposedCopy(Hinv, i1 * in + i2, in, count, rest);
                 float[] update = FloatProducts.multiplyTransposed(Err1, 0, count, out, HinvT, 0, count, rest, count);
-                for (int r = 0; r < out; r++) {
-                    int dst = r * in + i2;
-                    int src = r * rest;
-                    for (int c = 0; c < rest; c++) {
-                        W[dst + c] -= update[src + c];
+                Parallel.forChunks(out, ROWS_PER_TASK, (from, to) -> {
+                    for (int r = from; r < to; r++) {
+                        FloatRows.subtract(W, r * in + i2, update, r * rest, rest);
                     }
-                }
+                });
             }
         }
     }
@@ -234,11 +228,8 @@ public final class Gptq {
                 float err1 = (w - q) / d;
                 Err1[(r0 + r) * count + i] = err1;
                 if (Hinv != null) {
-                    int u = j * in + i1;
-                    int w1 = r * count;
-                    for (int k = i + 1; k < count; k++) {
-                        W1[w1 + k] -= err1 * Hinv[u + k];
-                    }
+                    // W1[r, i+1:] −= err1·Hinv[j, i1+i+1 : i2] (vectorised, same bits as the scalar loop)
+                    FloatRows.subtractScaled(W1, r * count + i + 1, err1, Hinv, j * in + i1 + i + 1, count - i - 1);
                 }
             }
         }

@@ -1,0 +1,77 @@
+package io.github.dllmquant.core.linalg;
+
+import io.github.dllmquant.core.kernels.VectorWidth;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Row updates of GPTQ's sweep, {@code y ← y − a·x}, vectorised with the product and the difference rounded
+ * separately (no fused multiply-add), so every element gets exactly the bits of the scalar Java statement
+ * {@code y[i] -= a * x[i]} ({@link #subtractScaledScalar}, the twin the tests compare against): replacing the
+ * scalar loop changes no result.
+ */
+public final class FloatRows {
+
+    private static final VectorSpecies<Float> F = VectorWidth.FLOAT;
+    private static final int L = F.length();
+
+    private FloatRows() {
+    }
+
+    /** {@code y[yOff + i] -= a·x[xOff + i]} for {@code i < n}, bit-identical to {@link #subtractScaledScalar}. */
+    public static void subtractScaled(float[] y, int yOff, float a, float[] x, int xOff, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        if (bound > 0) {
+            FloatVector va = FloatVector.broadcast(F, a);
+            for (; i < bound; i += L) {
+                FloatVector product = FloatVector.fromArray(F, x, xOff + i).mul(va);
+                FloatVector.fromArray(F, y, yOff + i).sub(product).intoArray(y, yOff + i);
+            }
+        }
+        for (; i < n; i++) {
+            y[yOff + i] -= a * x[xOff + i];
+        }
+    }
+
+    /** The scalar twin of {@link #subtractScaled}. */
+    public static void subtractScaledScalar(float[] y, int yOff, float a, float[] x, int xOff, int n) {
+        for (int i = 0; i < n; i++) {
+            y[yOff + i] -= a * x[xOff + i];
+        }
+    }
+
+    /** {@code y[yOff + i] -= x[xOff + i]} for {@code i < n} (exactly the scalar statement's bits). */
+    public static void subtract(float[] y, int yOff, float[] x, int xOff, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector.fromArray(F, y, yOff + i).sub(FloatVector.fromArray(F, x, xOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] -= x[xOff + i];
+        }
+    }
+
+    /**
+     * A compact transposed copy, in square tiles so that neither side is walked with a page-sized stride:
+     * element {@code (j, i)} of the result is {@code src[offset + i·stride + j]} ({@code rows × cols} source).
+     */
+    public static float[] transposedCopy(float[] src, int offset, int stride, int rows, int cols) {
+        float[] dst = new float[rows * cols];
+        final int tile = 64;
+        for (int i0 = 0; i0 < rows; i0 += tile) {
+            int i1 = Math.min(rows, i0 + tile);
+            for (int j0 = 0; j0 < cols; j0 += tile) {
+                int j1 = Math.min(cols, j0 + tile);
+                for (int i = i0; i < i1; i++) {
+                    int s = offset + i * stride;
+                    for (int j = j0; j < j1; j++) {
+                        dst[j * rows + i] = src[s + j];
+                    }
+                }
+            }
+        }
+        return dst;
+    }
+}

@@ -1,0 +1,64 @@
+package io.github.dllmquant.core.linalg;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The vectorised row updates give exactly the scalar statements' bits; the tiled transpose is a transpose. */
+class FloatRowsTest {
+
+    @Test
+    void subtractScaledMatchesTheScalarTwinBitForBit() {
+        Random rnd = new Random(4);
+        for (int n : new int[] {0, 1, 7, 15, 16, 17, 63, 64, 65, 127, 300, 1000}) {
+            for (int round = 0; round < 20; round++) {
+                int xOff = rnd.nextInt(5);
+                int yOff = rnd.nextInt(5);
+                float[] x = random(rnd, n + xOff + 3);
+                float[] y = random(rnd, n + yOff + 3);
+                // magnitudes far apart, so a fused multiply-add would round differently
+                float a = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(7) - 3));
+                float[] expected = y.clone();
+                FloatRows.subtractScaledScalar(expected, yOff, a, x, xOff, n);
+                float[] actual = y.clone();
+                FloatRows.subtractScaled(actual, yOff, a, x, xOff, n);
+                assertThat(actual).as("n=%d a=%s", n, a).containsExactly(expected);
+                float[] plain = y.clone();
+                FloatRows.subtract(plain, yOff, x, xOff, n);
+                for (int i = 0; i < y.length; i++) {
+                    boolean inside = i >= yOff && i < yOff + n;
+                    assertThat(plain[i]).isEqualTo(inside ? y[i] - x[i - yOff + xOff] : y[i]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void transposedCopyTransposesAnyShapeAndOffset() {
+        Random rnd = new Random(8);
+        for (int[] shape : new int[][] {{1, 1}, {3, 130}, {130, 3}, {64, 64}, {65, 129}}) {
+            int rows = shape[0];
+            int cols = shape[1];
+            int stride = cols + 5;
+            int offset = 7;
+            float[] src = random(rnd, offset + rows * stride);
+            float[] t = FloatRows.transposedCopy(src, offset, stride, rows, cols);
+            assertThat(t).hasSize(rows * cols);
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    assertThat(t[j * rows + i]).isEqualTo(src[offset + i * stride + j]);
+                }
+            }
+        }
+    }
+
+    private static float[] random(Random rnd, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(5) - 2));
+        }
+        return v;
+    }
+}
