@@ -230,16 +230,22 @@ public final class GreedyRotation {
         }
     }
 
+    /**
+     * {@code a·b} in double, {@code [n, n]}: rows of the result on the shared pool (each row sums in the same
+     * order whatever the thread count, so the result does not depend on it).
+     */
     private static double[] multiply(double[] a, double[] b, int n) {
         double[] c = new double[n * n];
-        for (int i = 0; i < n; i++) {
-            for (int k = 0; k < n; k++) {
-                double v = a[i * n + k];
-                for (int j = 0; j < n; j++) {
-                    c[i * n + j] += v * b[k * n + j];
+        Parallel.forChunks(n, 8, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                for (int k = 0; k < n; k++) {
+                    double v = a[i * n + k];
+                    for (int j = 0; j < n; j++) {
+                        c[i * n + j] += v * b[k * n + j];
+                    }
                 }
             }
-        }
+        });
         return c;
     }
 
