@@ -1,19 +1,21 @@
 package io.github.dllmquant.core.linalg;
 
 import io.github.dllmquant.core.kernels.VectorWidth;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Row updates of GPTQ's sweep, {@code y ← y − a·x}, vectorised with the product and the difference rounded
- * separately (no fused multiply-add), so every element gets exactly the bits of the scalar Java statement
- * {@code y[i] -= a * x[i]} ({@link #subtractScaledScalar}, the twin the tests compare against): replacing the
- * scalar loop changes no result.
+ * Row updates {@code y ← y ∓ a·x} (GPTQ's sweep, DuQuant's rotation search), vectorised with the product and
+ * the sum rounded separately (no fused multiply-add), so every element gets exactly the bits of the scalar Java
+ * statement {@code y[i] -= a * x[i]} or {@code y[i] += a * x[i]} (the {@code ...Scalar} twins the tests compare
+ * against): replacing a scalar loop changes no result.
  */
 public final class FloatRows {
 
     private static final VectorSpecies<Float> F = VectorWidth.FLOAT;
     private static final int L = F.length();
+    private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, F.vectorShape());
 
     private FloatRows() {
     }
@@ -38,6 +40,52 @@ public final class FloatRows {
     public static void subtractScaledScalar(float[] y, int yOff, float a, float[] x, int xOff, int n) {
         for (int i = 0; i < n; i++) {
             y[yOff + i] -= a * x[xOff + i];
+        }
+    }
+
+    /** {@code y[yOff + i] += a·x[xOff + i]} for {@code i < n}, bit-identical to {@link #addScaledScalar}. */
+    public static void addScaled(float[] y, int yOff, float a, float[] x, int xOff, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        if (bound > 0) {
+            FloatVector va = FloatVector.broadcast(F, a);
+            for (; i < bound; i += L) {
+                FloatVector product = FloatVector.fromArray(F, x, xOff + i).mul(va);
+                FloatVector.fromArray(F, y, yOff + i).add(product).intoArray(y, yOff + i);
+            }
+        }
+        for (; i < n; i++) {
+            y[yOff + i] += a * x[xOff + i];
+        }
+    }
+
+    /** The scalar twin of {@link #addScaled(float[], int, float, float[], int, int)}. */
+    public static void addScaledScalar(float[] y, int yOff, float a, float[] x, int xOff, int n) {
+        for (int i = 0; i < n; i++) {
+            y[yOff + i] += a * x[xOff + i];
+        }
+    }
+
+    /** {@code y[yOff + i] += a·x[xOff + i]} in double, bit-identical to {@link #addScaledScalar(double[], int, double, double[], int, int)}. */
+    public static void addScaled(double[] y, int yOff, double a, double[] x, int xOff, int n) {
+        int bound = D.loopBound(n);
+        int i = 0;
+        if (bound > 0) {
+            DoubleVector va = DoubleVector.broadcast(D, a);
+            for (; i < bound; i += D.length()) {
+                DoubleVector product = DoubleVector.fromArray(D, x, xOff + i).mul(va);
+                DoubleVector.fromArray(D, y, yOff + i).add(product).intoArray(y, yOff + i);
+            }
+        }
+        for (; i < n; i++) {
+            y[yOff + i] += a * x[xOff + i];
+        }
+    }
+
+    /** The scalar twin of {@link #addScaled(double[], int, double, double[], int, int)}. */
+    public static void addScaledScalar(double[] y, int yOff, double a, double[] x, int xOff, int n) {
+        for (int i = 0; i < n; i++) {
+            y[yOff + i] += a * x[xOff + i];
         }
     }
 

@@ -25,6 +25,24 @@ class FloatRowsTest {
                 float[] actual = y.clone();
                 FloatRows.subtractScaled(actual, yOff, a, x, xOff, n);
                 assertThat(actual).as("n=%d a=%s", n, a).containsExactly(expected);
+                float[] addExpected = y.clone();
+                FloatRows.addScaledScalar(addExpected, yOff, a, x, xOff, n);
+                float[] added = y.clone();
+                FloatRows.addScaled(added, yOff, a, x, xOff, n);
+                assertThat(added).as("add n=%d a=%s", n, a).containsExactly(addExpected);
+                double[] xd = new double[x.length];
+                double[] yd = new double[y.length];
+                for (int i = 0; i < x.length; i++) {
+                    xd[i] = x[i] * (1 + 1e-9 * i);
+                }
+                for (int i = 0; i < y.length; i++) {
+                    yd[i] = y[i] / 3.0;
+                }
+                double[] dExpected = yd.clone();
+                FloatRows.addScaledScalar(dExpected, yOff, a / 7.0, xd, xOff, n);
+                double[] dActual = yd.clone();
+                FloatRows.addScaled(dActual, yOff, a / 7.0, xd, xOff, n);
+                assertThat(dActual).as("double add n=%d", n).containsExactly(dExpected);
                 float[] plain = y.clone();
                 FloatRows.subtract(plain, yOff, x, xOff, n);
                 for (int i = 0; i < y.length; i++) {

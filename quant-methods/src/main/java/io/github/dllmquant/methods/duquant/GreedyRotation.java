@@ -1,6 +1,7 @@
 package io.github.dllmquant.methods.duquant;
 
 import io.github.dllmquant.core.concurrent.Parallel;
+import io.github.dllmquant.core.linalg.FloatRows;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -222,10 +223,7 @@ public final class GreedyRotation {
                 if (a == 0f) {
                     continue;
                 }
-                int rr = k * n;
-                for (int j = 0; j < n; j++) {
-                    y[o + j] += a * r[rr + j]; // row-of-R accumulation: C2 vectorizes the j loop
-                }
+                FloatRows.addScaled(y, o, a, r, k * n, n); // y[o + j] += a·r[k, j], the scalar loop's bits
             }
         }
     }
@@ -239,10 +237,7 @@ public final class GreedyRotation {
         Parallel.forChunks(n, 8, (from, to) -> {
             for (int i = from; i < to; i++) {
                 for (int k = 0; k < n; k++) {
-                    double v = a[i * n + k];
-                    for (int j = 0; j < n; j++) {
-                        c[i * n + j] += v * b[k * n + j];
-                    }
+                    FloatRows.addScaled(c, i * n, a[i * n + k], b, k * n, n); // c[i, j] += a[i, k]·b[k, j]
                 }
             }
         });
