@@ -1,5 +1,6 @@
 package io.github.dllmquant.core.linalg;
 
+import io.github.dllmquant.core.concurrent.Parallel;
 import io.github.dllmquant.core.kernels.Gemm;
 import io.github.dllmquant.core.kernels.PackedF32Weights;
 
@@ -80,6 +81,43 @@ public final class FloatProducts {
             Gemm.gemm(x, m, PackedF32Weights.pack(bt, n, k, arena), null, y);
         }
         return y;
+    }
+
+    /** Rows of {@code A} per {@link Gemm} call of {@link #subtractProductTransposed}. */
+    static final int ROW_TILE = 256;
+
+    /**
+     * {@code C[r][c] −= Σ_k A[r][k]·B[c][k]} for {@code r < m}, {@code c < n} (GPTQ's lazy-batch update
+     * {@code W[:, i2:] −= Err1·Hinv[i1:i2, i2:]}): {@code B} packed once, then tiles of {@value #ROW_TILE} rows of
+     * {@code A} through the GEMM into one reused buffer and subtracted in place, rows in parallel, so no
+     * {@code [m, n]} temporary is allocated per call.
+     *
+     * @param a compact {@code A [m, k]}
+     * @param b compact {@code B [n, k]}
+     * @param c {@code C} rows at {@code cOffset + r·ldc}, {@code n} columns each
+     */
+    public static void subtractProductTransposed(float[] a, int m, float[] b, int n, int k, float[] c, int cOffset,
+                                                 int ldc) {
+        if (m <= 0 || n <= 0 || k <= 0) {
+            return;
+        }
+        int tile = Math.min(m, ROW_TILE);
+        float[] x = new float[tile * k];
+        float[] y = new float[tile * n];
+        try (Arena arena = Arena.ofShared()) {
+            PackedF32Weights w = PackedF32Weights.pack(b, n, k, arena);
+            for (int r0 = 0; r0 < m; r0 += tile) {
+                int rows = Math.min(tile, m - r0);
+                System.arraycopy(a, r0 * k, x, 0, rows * k);
+                Gemm.gemm(x, rows, w, null, y);
+                int first = r0;
+                Parallel.forChunks(rows, 32, (from, to) -> {
+                    for (int r = from; r < to; r++) {
+                        FloatRows.subtract(c, cOffset + (first + r) * ldc, y, r * n, n);
+                    }
+                });
+            }
+        }
     }
 
     /** A compact copy of {@code rows x cols} starting at {@code offset} with row stride {@code stride}. */

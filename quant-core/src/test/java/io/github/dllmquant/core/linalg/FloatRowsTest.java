@@ -72,6 +72,43 @@ class FloatRowsTest {
         }
     }
 
+    /** The tiled in-place update against one GEMM into a temporary (same kernel: same bits) and a double reference. */
+    @Test
+    void subtractProductTransposedUpdatesInPlaceAcrossRowTiles() {
+        Random rnd = new Random(12);
+        int m = FloatProducts.ROW_TILE + 44;
+        int n = 70;
+        int k = 33;
+        int ldc = n + 9;
+        int cOffset = 5;
+        float[] a = random(rnd, m * k);
+        float[] b = random(rnd, n * k);
+        float[] c = random(rnd, cOffset + m * ldc);
+        float[] actual = c.clone();
+        FloatProducts.subtractProductTransposed(a, m, b, n, k, actual, cOffset, ldc);
+        float[] product = FloatProducts.multiplyTransposed(a, 0, k, m, b, 0, k, n, k);
+        for (int r = 0; r < m; r++) {
+            for (int j = 0; j < ldc; j++) {
+                int at = cOffset + r * ldc + j;
+                if (j >= n) {
+                    assertThat(actual[at]).isEqualTo(c[at]);
+                    continue;
+                }
+                assertThat(actual[at]).as("C[%d][%d]", r, j).isEqualTo(c[at] - product[r * n + j]);
+                double ref = c[at];
+                double magnitude = Math.abs(ref);
+                for (int q = 0; q < k; q++) {
+                    ref -= (double) a[r * k + q] * b[j * k + q];
+                    magnitude += Math.abs((double) a[r * k + q] * b[j * k + q]);
+                }
+                assertThat((double) actual[at]).isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-6 * magnitude));
+            }
+        }
+        for (int i = 0; i < cOffset; i++) {
+            assertThat(actual[i]).isEqualTo(c[i]);
+        }
+    }
+
     private static float[] random(Random rnd, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {

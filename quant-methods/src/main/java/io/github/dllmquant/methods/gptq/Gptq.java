@@ -1,6 +1,5 @@
 package io.github.dllmquant.methods.gptq;
 
-import io.github.dllmquant.core.concurrent.Parallel;
 import io.github.dllmquant.core.linalg.FloatProducts;
 import io.github.dllmquant.core.linalg.FloatRows;
 import io.github.dllmquant.core.linalg.NotPositiveDefiniteException;
@@ -190,12 +189,7 @@ public final class Gptq {
                 // W[:, i2:] −= Err1 · Hinv[i1:i2, i2:], as rows of Err1 against rows of Hinv[i1:i2, i2:]ᵀ
                 int rest = in - i2;
                 float[] HinvT = FloatRows.transposedCopy(Hinv, i1 * in + i2, in, count, rest);
-                float[] update = FloatProducts.multiplyTransposed(Err1, 0, count, out, HinvT, 0, count, rest, count);
-                Parallel.forChunks(out, ROWS_PER_TASK, (from, to) -> {
-                    for (int r = from; r < to; r++) {
-                        FloatRows.subtract(W, r * in + i2, update, r * rest, rest);
-                    }
-                });
+                FloatProducts.subtractProductTransposed(Err1, out, HinvT, rest, count, W, i2, in);
             }
         }
     }
