@@ -89,6 +89,82 @@ public final class FloatRows {
         }
     }
 
+    /**
+     * Rows {@code [from, to)} of {@code y = x·m} for {@code x [rows, n]} and {@code m [n, n]}, with the bits of
+     * {@link #multiplyRowsScalar}: each output starts at {@code +0} and, for {@code k = 0..n−1} in order with
+     * {@code x[r, k] ≠ 0}, adds the rounded product {@code x[r, k]·m[k, j]}. Up to four vectors of an output row
+     * stay in registers across all {@code k} (the scalar form reloads and stores the row for every {@code k}).
+     */
+    public static void multiplyRows(float[] x, int from, int to, int n, float[] m, float[] y) {
+        int vectors = n / L;
+        int tailStart = vectors * L;
+        for (int row = from; row < to; row++) {
+            int o = row * n;
+            int v0 = 0;
+            for (; v0 + 4 <= vectors; v0 += 4) {
+                int j = v0 * L;
+                FloatVector a0 = FloatVector.zero(F);
+                FloatVector a1 = FloatVector.zero(F);
+                FloatVector a2 = FloatVector.zero(F);
+                FloatVector a3 = FloatVector.zero(F);
+                for (int k = 0; k < n; k++) {
+                    float a = x[o + k];
+                    if (a == 0f) {
+                        continue;
+                    }
+                    FloatVector va = FloatVector.broadcast(F, a);
+                    int mk = k * n + j;
+                    a0 = a0.add(FloatVector.fromArray(F, m, mk).mul(va));
+                    a1 = a1.add(FloatVector.fromArray(F, m, mk + L).mul(va));
+                    a2 = a2.add(FloatVector.fromArray(F, m, mk + 2 * L).mul(va));
+                    a3 = a3.add(FloatVector.fromArray(F, m, mk + 3 * L).mul(va));
+                }
+                a0.intoArray(y, o + j);
+                a1.intoArray(y, o + j + L);
+                a2.intoArray(y, o + j + 2 * L);
+                a3.intoArray(y, o + j + 3 * L);
+            }
+            for (; v0 < vectors; v0++) {
+                int j = v0 * L;
+                FloatVector acc = FloatVector.zero(F);
+                for (int k = 0; k < n; k++) {
+                    float a = x[o + k];
+                    if (a != 0f) {
+                        acc = acc.add(FloatVector.fromArray(F, m, k * n + j).mul(FloatVector.broadcast(F, a)));
+                    }
+                }
+                acc.intoArray(y, o + j);
+            }
+            for (int j = tailStart; j < n; j++) {
+                float acc = 0f;
+                for (int k = 0; k < n; k++) {
+                    float a = x[o + k];
+                    if (a != 0f) {
+                        acc += a * m[k * n + j];
+                    }
+                }
+                y[o + j] = acc;
+            }
+        }
+    }
+
+    /** The scalar twin of {@link #multiplyRows}: the row-of-{@code m} accumulation. */
+    public static void multiplyRowsScalar(float[] x, int from, int to, int n, float[] m, float[] y) {
+        java.util.Arrays.fill(y, from * n, to * n, 0f);
+        for (int row = from; row < to; row++) {
+            int o = row * n;
+            for (int k = 0; k < n; k++) {
+                float a = x[o + k];
+                if (a == 0f) {
+                    continue;
+                }
+                for (int j = 0; j < n; j++) {
+                    y[o + j] += a * m[k * n + j];
+                }
+            }
+        }
+    }
+
     /** {@code y[yOff + i] -= x[xOff + i]} for {@code i < n} (exactly the scalar statement's bits). */
     public static void subtract(float[] y, int yOff, float[] x, int xOff, int n) {
         int bound = F.loopBound(n);

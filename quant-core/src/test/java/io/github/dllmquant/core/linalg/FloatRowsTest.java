@@ -109,6 +109,28 @@ class FloatRowsTest {
         }
     }
 
+    /** Every width (vector blocks of four, single vectors, scalar tail), zeros skipped, rows ranges: the twin's bits. */
+    @Test
+    void multiplyRowsMatchesTheScalarTwinBitForBit() {
+        Random rnd = new Random(31);
+        for (int n : new int[] {1, 5, 16, 17, 48, 64, 100, 128, 130}) {
+            int rows = 7;
+            float[] x = random(rnd, rows * n);
+            for (int i = 0; i < x.length; i += 3) {
+                x[i] = 0f; // skipped terms
+            }
+            x[2] = -0f;
+            float[] m = random(rnd, n * n);
+            float[] expected = new float[rows * n];
+            java.util.Arrays.fill(expected, 42f);
+            float[] actual = expected.clone();
+            FloatRows.multiplyRowsScalar(x, 1, rows, n, m, expected);
+            FloatRows.multiplyRows(x, 1, rows, n, m, actual);
+            assertThat(actual).as("n=%d", n).containsExactly(expected);
+            assertThat(actual[0]).isEqualTo(42f); // row 0 is outside the range
+        }
+    }
+
     private static float[] random(Random rnd, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {

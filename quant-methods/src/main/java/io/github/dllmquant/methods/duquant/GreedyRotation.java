@@ -215,17 +215,7 @@ public final class GreedyRotation {
     }
 
     private static void multiplyRows(float[] x, int from, int to, int n, float[] r, float[] y) {
-        Arrays.fill(y, from * n, to * n, 0f);
-        for (int row = from; row < to; row++) {
-            int o = row * n;
-            for (int k = 0; k < n; k++) {
-                float a = x[o + k];
-                if (a == 0f) {
-                    continue;
-                }
-                FloatRows.addScaled(y, o, a, r, k * n, n); // y[o + j] += a·r[k, j], the scalar loop's bits
-            }
-        }
+        FloatRows.multiplyRows(x, from, to, n, r, y); // the scalar row-of-R accumulation's bits, row kept in registers
     }
 
     /**
