@@ -72,9 +72,6 @@ final class Attention {
      */
     static void attend(float[] q, int queries, float[][] kT, float[][] vT, int keys, float[] freshK, float[] freshV,
                        int from, int freshRows, int heads, int kvHeads, int headDim, float[] out) {
-        int group = heads / kvHeads;
-        int qWidth = heads * headDim;
-        int kvWidth = kvHeads * headDim;
         if (freshRows * 4 > keys) {
             // many fresh rows (a prefix cache): scoring them one by one would cost more than merging them
             // into a copy of the cache's heads once
@@ -83,6 +80,23 @@ final class Attention {
             attend(q, queries, mergedK, mergedV, keys, null, null, 0, 0, heads, kvHeads, headDim, out);
             return;
         }
+        if (freshRows == 0 && KernelProvider.panama()) {
+            // the same bits as the loop below on the Panama kernels, one query per vector lane
+            LaneAttention.attend(q, queries, kT, vT, keys, heads, kvHeads, headDim, out);
+            return;
+        }
+        perQuery(q, queries, kT, vT, keys, freshK, freshV, from, freshRows, heads, kvHeads, headDim, out);
+    }
+
+    /**
+     * The reference loop of {@link #attend}: one query row at a time through the element-wise kernels
+     * ({@link LaneAttention} reproduces its bits on the Panama kernels when there are no fresh rows).
+     */
+    static void perQuery(float[] q, int queries, float[][] kT, float[][] vT, int keys, float[] freshK, float[] freshV,
+                         int from, int freshRows, int heads, int kvHeads, int headDim, float[] out) {
+        int group = heads / kvHeads;
+        int qWidth = heads * headDim;
+        int kvWidth = kvHeads * headDim;
         float scale = (float) (1.0 / Math.sqrt(headDim));
         ElementwiseKernels ops = KernelProvider.elementwise(); // vectorised; the caller checked the shapes
         Parallel.forRange(heads, h -> {

@@ -54,6 +54,14 @@ public final class StudyCommand implements Callable<Integer> {
             description = "Calibration windows of 128 tokens per cell (default: ${DEFAULT-VALUE}).")
     int calibrationSamples;
 
+    @Option(names = "--methods", paramLabel = "NAME", split = ",",
+            description = "Run only the cells of these methods (comma-separated, e.g. awq,quarot), plus fp.")
+    List<String> methods = List.of();
+
+    @Option(names = "--schemes", paramLabel = "SCHEME", split = ",",
+            description = "Run only the cells of these schemes (comma-separated, e.g. w4a16,w8a8), plus fp.")
+    List<String> schemes = List.of();
+
     @Spec
     CommandSpec spec;
 
@@ -75,7 +83,8 @@ public final class StudyCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--calibration-samples must be at least 1, got " + calibrationSamples);
         }
         EvalSettings settings = quick ? EvalSettings.quick() : EvalSettings.full();
-        List<CellSpec> grid = quick ? CellSpec.quickGrid() : CellSpec.fullGrid();
+        List<CellSpec> grid = CellSpec.select(quick ? CellSpec.quickGrid() : CellSpec.fullGrid(),
+                lowerCase(methods), lowerCase(schemes));
         PrintWriter stdout = spec.commandLine().getOut();
         long start = System.nanoTime();
         StudyRunner.Result result;
@@ -92,5 +101,13 @@ public final class StudyCommand implements Callable<Integer> {
             stdout.println(f.id() + ": " + f.verdict());
         }
         return 0;
+    }
+
+    private static java.util.Set<String> lowerCase(List<String> names) {
+        java.util.Set<String> set = new java.util.LinkedHashSet<>();
+        for (String n : names) {
+            set.add(n.strip().toLowerCase(java.util.Locale.ROOT));
+        }
+        return set;
     }
 }

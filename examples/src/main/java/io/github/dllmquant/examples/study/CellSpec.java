@@ -61,4 +61,43 @@ public record CellSpec(String method, String scheme, Calibration.Masking masking
         }
         return cells;
     }
+
+    /**
+     * The cells of {@code grid} whose method is in {@code methods} and whose scheme is in {@code schemes}
+     * (an empty set keeps every method, resp. scheme); the fp cell always stays first, since every other
+     * row is compared with it.
+     *
+     * @throws IllegalArgumentException naming a method or scheme that no cell of {@code grid} has
+     */
+    public static List<CellSpec> select(List<CellSpec> grid, java.util.Set<String> methods, java.util.Set<String> schemes) {
+        java.util.Set<String> knownMethods = new java.util.TreeSet<>();
+        java.util.Set<String> knownSchemes = new java.util.TreeSet<>();
+        for (CellSpec c : grid) {
+            if (!c.equals(FP)) {
+                knownMethods.add(c.method());
+                knownSchemes.add(c.scheme());
+            }
+        }
+        for (String m : methods) {
+            if (!knownMethods.contains(m)) {
+                throw new IllegalArgumentException("no cell of the grid has method '" + m + "': expected one of "
+                        + String.join(", ", knownMethods));
+            }
+        }
+        for (String s : schemes) {
+            if (!knownSchemes.contains(s)) {
+                throw new IllegalArgumentException("no cell of the grid has scheme '" + s + "': expected one of "
+                        + String.join(", ", knownSchemes));
+            }
+        }
+        List<CellSpec> selected = new ArrayList<>();
+        selected.add(FP);
+        for (CellSpec c : grid) {
+            if (!c.equals(FP) && (methods.isEmpty() || methods.contains(c.method()))
+                    && (schemes.isEmpty() || schemes.contains(c.scheme()))) {
+                selected.add(c);
+            }
+        }
+        return selected;
+    }
 }

@@ -154,7 +154,10 @@ public final class StudyRunner {
             Evaluator.TaskScore m = evaluator.exactMatch(lm, math, fast, p -> progress.report("fast math", 0.99));
             Evaluator.TaskScore c = evaluator.exactMatch(lm, code, fast, p -> progress.report("fast code", 0.99));
             // one prompt at a time, as the fp row's speed
+            long start = System.nanoTime();
             double tokensPerSecond = evaluator.singlePromptSpeed(lm, math, Evaluator.SPEED_EXAMPLES, fast);
+            LOG.info(String.format(java.util.Locale.ROOT, "%s: math %.1f s, code %.1f s, single-prompt speed %.1f s",
+                    FAST_METHOD, m.nanos() / 1e9, c.nanos() / 1e9, (System.nanoTime() - start) / 1e9));
             return new StudyCell(FAST_METHOD, fp.scheme(), fp.calibration(), fp.nll(), m.accuracy(), c.accuracy(),
                     fp.bytes(), 0, tokensPerSecond);
         }
@@ -169,18 +172,25 @@ public final class StudyRunner {
                               Tokenizer tokenizer, String label, CellProgress progress) throws IOException {
         try (DiffusionLm lm = DiffusionLm.load(model)) {
             double quantSeconds = 0;
+            long start = System.nanoTime();
             if (!spec.equals(CellSpec.FP)) {
-                long start = System.nanoTime();
                 Calibrator.quantize(lm, Methods.recipe(spec.method(), spec.scheme()),
                         calibration.masking(spec.masking()).seed(settings.seed()), tokenizer::encode,
                         p -> progress.report(p.stage(), 0.3 * p.fraction()));
                 quantSeconds = (System.nanoTime() - start) / 1e9;
             }
+            long quantized = System.nanoTime();
             double[] nll = evaluator.maskedNll(lm, p -> progress.report("masked NLL", 0.3 + 0.2 * p.fraction()));
+            long scored = System.nanoTime();
             Evaluator.TaskScore m = evaluator.exactMatch(lm, math, p -> progress.report("math", 0.5 + 0.25 * p.fraction()));
             Evaluator.TaskScore c = evaluator.exactMatch(lm, code, p -> progress.report("code", 0.75 + 0.25 * p.fraction()));
+            long generated = System.nanoTime();
             double tokensPerSecond = evaluator.singlePromptSpeed(lm, math, Evaluator.SPEED_EXAMPLES);
-            LOG.debug("{} done in {} s of quantization", label, quantSeconds);
+            long end = System.nanoTime();
+            // where a cell's time goes (the study's total is the sum of these plus model loads and outliers)
+            LOG.info(String.format(java.util.Locale.ROOT, "%s: quantization %.1f s, masked NLL %.1f s, math %.1f s, "
+                            + "code %.1f s, single-prompt speed %.1f s", label, quantSeconds, (scored - quantized) / 1e9,
+                    m.nanos() / 1e9, c.nanos() / 1e9, (end - generated) / 1e9));
             return new StudyCell(spec.method(), spec.scheme(), spec.calibrationLabel(), nll, m.accuracy(), c.accuracy(),
                     lm.parameterBytes(), quantSeconds, tokensPerSecond);
         }
