@@ -2,6 +2,7 @@ package io.github.dllmquant.runtime.likelihood;
 
 import io.github.dllmquant.core.progress.Progress;
 import io.github.dllmquant.core.progress.ProgressListener;
+import io.github.dllmquant.runtime.config.Architecture;
 import io.github.dllmquant.runtime.model.DiffusionLm;
 
 import java.util.ArrayList;
@@ -88,6 +89,53 @@ public final class MaskedNll {
     }
 
     /**
+     * The raw logit rows that predict the masked positions, ascending: position i itself, or for Dream
+     * (whose prediction for position i is row i−1, row 0 for position 0) row max(i−1, 0).
+     */
+    private int[] predictingRows(boolean[] masked) {
+        boolean shifted = model.config().architecture() == Architecture.DREAM;
+        boolean[] needed = new boolean[masked.length];
+        int count = 0;
+        for (int i = 0; i < masked.length; i++) {
+            int row = shifted ? Math.max(i - 1, 0) : i;
+            if (masked[i] && !needed[row]) {
+                needed[row] = true;
+                count++;
+            }
+        }
+        int[] rows = new int[count];
+        for (int i = 0, c = 0; i < needed.length; i++) {
+            if (needed[i]) {
+                rows[c++] = i;
+            }
+        }
+        return rows;
+    }
+
+    /**
+     * {@link #scoreLogits} on the logits of {@code rows} only ({@link DiffusionLm#logitsOfRows}): the same
+     * terms added in the same order.
+     */
+    private NllResult scoreRows(float[] logits, int[] rows, int[] ids, boolean[] masked) {
+        boolean shifted = model.config().architecture() == Architecture.DREAM;
+        int[] index = new int[ids.length];
+        for (int r = 0; r < rows.length; r++) {
+            index[rows[r]] = r;
+        }
+        int vocab = model.vocabSize();
+        double sum = 0;
+        int count = 0;
+        for (int i = 0; i < ids.length; i++) {
+            if (masked[i]) {
+                int row = shifted ? Math.max(i - 1, 0) : i;
+                sum += crossEntropy(logits, index[row] * vocab, vocab, ids[i]);
+                count++;
+            }
+        }
+        return new NllResult(sum, count);
+    }
+
+    /**
      * The NLL at mask ratio {@code ratio}: each position is masked independently with probability
      * {@code ratio} (at least one position), drawn from a generator seeded with {@code seed}.
      */
@@ -131,9 +179,14 @@ public final class MaskedNll {
                 masks.add(mask);
                 inputs.add(maskedInput(windowIds, mask)); // randomMask masks at least one position
             }
-            float[][] logits = model.forward(inputs);
+            // only the rows that predict a masked position: the last layer and the LM head skip the others
+            List<int[]> rows = new ArrayList<>(masks.size());
+            for (boolean[] mask : masks) {
+                rows.add(predictingRows(mask));
+            }
+            float[][] logits = model.logitsOfRows(inputs, rows);
             for (int i = 0; i < ids.size(); i++) {
-                total = total.plus(scoreLogits(logits[i], ids.get(i), masks.get(i)));
+                total = total.plus(scoreRows(logits[i], rows.get(i), ids.get(i), masks.get(i)));
                 progress.onProgress(new Progress("masked NLL r=" + ratio, w0 + i + 1, n));
             }
         }

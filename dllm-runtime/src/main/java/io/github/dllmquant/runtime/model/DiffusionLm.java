@@ -160,6 +160,80 @@ public final class DiffusionLm implements QuantizableModel, AutoCloseable {
         return out;
     }
 
+    /**
+     * {@link #logits(java.util.List)} of only some positions of each sequence: element {@code i} is
+     * {@code [rows.get(i).length, vocabSize()]}, the raw rows (model convention, Dream unshifted) of positions
+     * {@code rows.get(i)} in that order. Every layer but the last runs on all rows; the last computes keys and
+     * values of all rows but attention, MLP and the LM head only for the requested ones. Each returned row has
+     * the bits of the same row of {@link #logits(java.util.List)} with two or more sequences (every kernel works
+     * row by row). Evaluations that read a few rows (masked positions) use it to skip most of the last layer
+     * and the head. Safe to call concurrently.
+     *
+     * @throws IllegalArgumentException when the lists differ in size or a row is outside its sequence
+     */
+    public float[][] logitsOfRows(java.util.List<int[]> sequences, java.util.List<int[]> rows) {
+        if (sequences.size() != rows.size()) {
+            throw new IllegalArgumentException(sequences.size() + " sequences but " + rows.size() + " row lists");
+        }
+        if (sequences.isEmpty()) {
+            return new float[0][];
+        }
+        int[] lengths = new int[sequences.size()];
+        int total = 0;
+        for (int i = 0; i < lengths.length; i++) {
+            lengths[i] = checkIds(sequences.get(i));
+            total += lengths[i];
+        }
+        int dim = config.hidden();
+        EmbeddingTable wte = embedding;
+        float[] x = new float[total * dim];
+        int row = 0;
+        for (int[] ids : sequences) {
+            for (int id : ids) {
+                wte.copyRow(id, x, row++ * dim);
+            }
+        }
+        for (int b = 0; b < blocks.length - 1; b++) {
+            blocks[b].forwardBatchInPlace(x, lengths);
+        }
+        int[][] selected = rows.toArray(new int[0][]);
+        float[] picked = blocks.length == 0 ? gather(x, lengths, selected) : blocks[blocks.length - 1]
+                .forwardBatchSelected(x, lengths, selected);
+        int count = picked.length / dim;
+        float[] all = count == 0 ? new float[0] : head(picked, count);
+        int vocab = vocabSize();
+        float[][] out = new float[selected.length][];
+        int first = 0;
+        for (int i = 0; i < selected.length; i++) {
+            out[i] = java.util.Arrays.copyOfRange(all, first * vocab, (first + selected[i].length) * vocab);
+            first += selected[i].length;
+        }
+        return out;
+    }
+
+    /** The selected rows of the stacked residual stream (a model without blocks). */
+    private float[] gather(float[] x, int[] lengths, int[][] selected) {
+        int dim = config.hidden();
+        int picked = 0;
+        for (int[] s : selected) {
+            picked += s.length;
+        }
+        float[] out = new float[picked * dim];
+        int first = 0;
+        int o = 0;
+        for (int i = 0; i < lengths.length; i++) {
+            for (int t : selected[i]) {
+                if (t < 0 || t >= lengths[i]) {
+                    throw new IllegalArgumentException("row " + t + " is outside sequence " + i + " of " + lengths[i]
+                            + " tokens");
+                }
+                System.arraycopy(x, (first + t) * dim, out, o++ * dim, dim);
+            }
+            first += lengths[i];
+        }
+        return out;
+    }
+
     /** {@link #forward(int[])} of several independent sequences in one pass (see {@link #logits(java.util.List)}). */
     public float[][] forward(java.util.List<int[]> sequences) {
         float[][] raw = logits(sequences);

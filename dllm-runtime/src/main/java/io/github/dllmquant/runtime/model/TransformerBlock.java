@@ -127,6 +127,73 @@ public final class TransformerBlock implements QuantizableBlock {
     }
 
     /**
+     * {@link #forwardBatchInPlace} when only some rows' outputs are needed (the last block, whose other rows
+     * feed nothing): keys and values of every row, then attention, output projection and MLP for the
+     * {@code selected} rows only. Every kernel works row by row, so each selected row gets exactly the values
+     * of the full pass.
+     *
+     * @param x        {@code (Σ lengths, hidden)} residual stream of the stacked sequences (not modified)
+     * @param selected per sequence, the positions (within it) whose output is needed
+     * @return {@code (Σ selected, hidden)} the residual stream after the block of the selected rows, in order
+     */
+    float[] forwardBatchSelected(float[] x, int[] lengths, int[][] selected) {
+        int rows = 0;
+        int picked = 0;
+        for (int i = 0; i < lengths.length; i++) {
+            rows += lengths[i];
+            picked += selected[i].length;
+        }
+        int dim = config.hidden();
+        float[] xb = new float[rows * dim];
+        Kernels.rmsNorm(x, attentionNorm, (float) config.rmsEps(), xb, rows, dim);
+        int qDim = LayerShapes.qDim(config);
+        int kvDim = config.kvDim();
+        float[] q = new float[rows * qDim];
+        float[] k = new float[rows * kvDim];
+        float[] v = new float[rows * kvDim];
+        linear(LinearRole.Q).forward(xb, rows, q);
+        linear(LinearRole.K).forward(xb, rows, k);
+        linear(LinearRole.V).forward(xb, rows, v);
+        float[] att = new float[picked * qDim];
+        float[] xs = new float[picked * dim];
+        int first = 0;
+        int out = 0;
+        for (int i = 0; i < lengths.length; i++) {
+            int L = lengths[i];
+            int n = selected[i].length;
+            float[] qs = java.util.Arrays.copyOfRange(q, first * qDim, (first + L) * qDim);
+            float[] ks = java.util.Arrays.copyOfRange(k, first * kvDim, (first + L) * kvDim);
+            float[] vs = java.util.Arrays.copyOfRange(v, first * kvDim, (first + L) * kvDim);
+            Kernels.rope(qs, L, config.heads(), 0, rope);
+            Kernels.rope(ks, L, config.kvHeads(), 0, rope);
+            float[] qSel = new float[n * qDim];
+            for (int j = 0; j < n; j++) {
+                int t = selected[i][j];
+                if (t < 0 || t >= L) {
+                    throw new IllegalArgumentException("row " + t + " is outside sequence " + i + " of " + L + " tokens");
+                }
+                System.arraycopy(qs, t * qDim, qSel, j * qDim, qDim);
+                System.arraycopy(x, (first + t) * dim, xs, (out + j) * dim, dim);
+            }
+            float[] as = new float[n * qDim];
+            if (n > 0) {
+                Attention.attend(qSel, n, ks, vs, L, config.heads(), config.kvHeads(), config.headDim(), as);
+            }
+            System.arraycopy(as, 0, att, out * qDim, n * qDim);
+            first += L;
+            out += n;
+        }
+        if (picked == 0) {
+            return xs;
+        }
+        float[] attOut = new float[picked * dim];
+        linear(LinearRole.O).forward(att, picked, attOut);
+        Kernels.axpy(1f, attOut, 0, xs, 0, picked * dim);
+        ffnInPlace(xs, new float[picked * dim], picked, ActivationObserver.NONE);
+        return xs;
+    }
+
+    /**
      * Runs the block on {@code rows} consecutive positions {@code from..from+rows−1} of a longer
      * sequence whose other positions are represented only by cached keys and values: the rows' queries
      * attend to the cached K/V of every position, with the rows' own fresh K/V used instead of their

@@ -206,7 +206,8 @@ public final class Evaluator {
     /** Runs examples {@code [b0, b1)} on one sampler each, in lockstep over batched forwards. */
     private SamplerOutput[] generateTogether(DiffusionLm model, Sampling sampling, int mask, TaskSet tasks, int b0, int b1) {
         int count = b1 - b0;
-        LockstepBatcher batcher = new LockstepBatcher(model::logits, count);
+        LockstepBatcher batcher = new LockstepBatcher(model.config().architecture() == Architecture.LLADA
+                ? sequences -> maskedRowsOnly(model, mask, sequences) : model::logits, count);
         SamplerOutput[] outputs = new SamplerOutput[count];
         Throwable[] errors = new Throwable[count];
         Thread[] threads = new Thread[count];
@@ -238,6 +239,39 @@ public final class Evaluator {
             }
         }
         return outputs;
+    }
+
+    /**
+     * Logits of the stacked sequences where only the rows of masked positions are computed
+     * ({@link DiffusionLm#logitsOfRows}, the same bits as a full batched forward); the other rows are NaN. The
+     * LLaDA sampler reads only the rows of masked positions (its candidates), so its generations are unchanged
+     * while the last layer and the LM head run on a fraction of the rows.
+     */
+    private static float[][] maskedRowsOnly(DiffusionLm model, int mask, List<int[]> sequences) {
+        List<int[]> rows = new ArrayList<>(sequences.size());
+        for (int[] ids : sequences) {
+            int n = 0;
+            int[] masked = new int[ids.length];
+            for (int i = 0; i < ids.length; i++) {
+                if (ids[i] == mask) {
+                    masked[n++] = i;
+                }
+            }
+            rows.add(Arrays.copyOf(masked, n));
+        }
+        float[][] picked = model.logitsOfRows(sequences, rows);
+        int vocab = model.vocabSize();
+        float[][] full = new float[sequences.size()][];
+        for (int s = 0; s < full.length; s++) {
+            float[] logits = new float[sequences.get(s).length * vocab];
+            Arrays.fill(logits, Float.NaN);
+            int[] r = rows.get(s);
+            for (int j = 0; j < r.length; j++) {
+                System.arraycopy(picked[s], j * vocab, logits, r[j] * vocab, vocab);
+            }
+            full[s] = logits;
+        }
+        return full;
     }
 
     /** {@code [BOS] + encode(prompt)}. */
