@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * for the scores, {@code scale}, {@code softmax}, {@code dot} for the output): FMA where those kernels use a
  * vector FMA (the keys of whole vectors), a rounded multiply then add where they fall back to scalar code (the
  * tail keys), the same four-accumulator split and lane-sum tree ({@link VectorMath#sum}) in the dot products.
- * So its output has the same bits ({@code AttentionTest} checks it), while it avoids the per-query calls, the
+ * So its output has the same bits ({@code LaneAttentionTest} checks it), while it avoids the per-query calls, the
  * stores of the score row once per head dimension and the scalar loops of short sequences (the sampler's
  * prompts are shorter than one vector, where the per-query loop is entirely scalar).
  */
