@@ -57,10 +57,16 @@ final class Int16Tiles {
      * (the shifted weights of the unpaired case, see {@link Int16Gemm}: {@code [−128, 127] + 1} fits a short).
      */
     static void widen(byte[] src, int from, short[] dst, int to, int n, int offset) {
-        ShortVector add = ShortVector.broadcast(S, (short) offset);
         int i = 0;
-        for (; i <= n - SL; i += SL) {
-            ((ShortVector) ByteVector.fromArray(B_HALF, src, from + i).convertShape(VectorOperators.B2S, S, 0)).add(add).intoArray(dst, to + i);
+        if (offset == 0) {
+            for (; i <= n - SL; i += SL) {
+                ((ShortVector) ByteVector.fromArray(B_HALF, src, from + i).convertShape(VectorOperators.B2S, S, 0)).intoArray(dst, to + i);
+            }
+        } else {
+            ShortVector add = ShortVector.broadcast(S, (short) offset);
+            for (; i <= n - SL; i += SL) {
+                ((ShortVector) ByteVector.fromArray(B_HALF, src, from + i).convertShape(VectorOperators.B2S, S, 0)).add(add).intoArray(dst, to + i);
+            }
         }
         for (; i < n; i++) {
             dst[to + i] = (short) (src[from + i] + offset);
