@@ -63,14 +63,18 @@ public final class FastDecodingSweep {
                 variants.add(new Variant("threshold 0.9 + dual " + r.spelling(),
                         base.toBuilder().threshold(0.9).cache(CacheMode.DUAL).cacheRefresh(r).build()));
             }
-            variants.add(new Variant("threshold 0.9 + prefix block",
-                    base.toBuilder().threshold(0.9).cache(CacheMode.PREFIX).build()));
+            for (CacheRefresh r : List.of(CacheRefresh.perBlock(), CacheRefresh.standard())) {
+                variants.add(new Variant("threshold 0.9 + prefix " + r.spelling(),
+                        base.toBuilder().threshold(0.9).cache(CacheMode.PREFIX).cacheRefresh(r).build()));
+            }
             // smaller semi-autoregressive blocks: this changes the decoding order itself, not only the cache
             for (int block : new int[] {4, 2}) {
                 LladaSampling b = base.toBuilder().blockLength(block).build();
                 variants.add(new Variant("vanilla block " + block, b));
-                variants.add(new Variant("threshold 0.9 + dual block, block " + block,
-                        b.toBuilder().threshold(0.9).cache(CacheMode.DUAL).build()));
+                for (CacheRefresh r : List.of(CacheRefresh.perBlock(), CacheRefresh.standard())) {
+                    variants.add(new Variant("threshold 0.9 + dual " + r.spelling() + ", block " + block,
+                            b.toBuilder().threshold(0.9).cache(CacheMode.DUAL).cacheRefresh(r).build()));
+                }
             }
             Map<String, List<String>> vanilla = new LinkedHashMap<>();
             System.out.println("| variant | math EM | code EM | math = vanilla | code = vanilla | full passes | cached passes | seconds |");
