@@ -103,9 +103,7 @@ public final class TransformerBlock implements QuantizableBlock {
         float[] q = new float[rows * qDim];
         float[] k = new float[rows * kvDim];
         float[] v = new float[rows * kvDim];
-        linear(LinearRole.Q).forward(xb, rows, q);
-        linear(LinearRole.K).forward(xb, rows, k);
-        linear(LinearRole.V).forward(xb, rows, v);
+        projectShared(xb, rows, QKV_ROLES, q, k, v);
         float[] att = new float[rows * qDim];
         int first = 0;
         for (int L : lengths) {
@@ -214,9 +212,7 @@ public final class TransformerBlock implements QuantizableBlock {
         float[] q = new float[rows * LayerShapes.qDim(config)];
         float[] kRows = new float[rows * kvDim];
         float[] vRows = new float[rows * kvDim];
-        linear(LinearRole.Q).forward(xb, rows, q);
-        linear(LinearRole.K).forward(xb, rows, kRows);
-        linear(LinearRole.V).forward(xb, rows, vRows);
+        projectShared(xb, rows, QKV_ROLES, q, kRows, vRows);
         // RoPE at the rows' absolute positions, so fresh keys line up with the cached ones
         Kernels.rope(q, rows, config.heads(), from, rope);
         Kernels.rope(kRows, rows, config.kvHeads(), from, rope);

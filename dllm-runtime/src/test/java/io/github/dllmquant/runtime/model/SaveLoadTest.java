@@ -247,6 +247,14 @@ class SaveLoadTest {
         try (DiffusionLm model = DiffusionLm.load(LLADA)) {
             duQuantGroups(model, false);
             assertThat(model.logits(IDS)).containsExactly(sharedLogits);
+            // the batched forward (several sequences in one pass) shares the group input the same way
+            try (DiffusionLm again = DiffusionLm.load(shared)) {
+                java.util.List<int[]> batch = java.util.List.of(IDS, java.util.Arrays.copyOf(IDS, 7));
+                float[][] expected = model.logits(batch);
+                float[][] actual = again.logits(batch);
+                assertThat(actual[0]).containsExactly(expected[0]);
+                assertThat(actual[1]).containsExactly(expected[1]);
+            }
             // in memory a shared transform counts once: 2 of 3 q/k/v copies and 1 of 2 gate/up copies per block
             assertThat(model.parameterBytes() - sharedBytes).isEqualTo(6 * 3 * (2L * 64 * 64 * 4 + 256 * 4));
             model.save(copies);
