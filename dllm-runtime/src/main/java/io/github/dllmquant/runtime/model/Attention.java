@@ -72,9 +72,10 @@ final class Attention {
      */
     static void attend(float[] q, int queries, float[][] kT, float[][] vT, int keys, float[] freshK, float[] freshV,
                        int from, int freshRows, int heads, int kvHeads, int headDim, float[] out) {
-        if (freshRows * 4 > keys) {
+        if (freshRows * 4 > keys || (freshRows > 0 && KernelProvider.panama())) {
             // many fresh rows (a prefix cache): scoring them one by one would cost more than merging them
-            // into a copy of the cache's heads once
+            // into a copy of the cache's heads once; on the Panama kernels the copy also lets all queries of a
+            // head run one per vector lane, which costs less than the per-query loop even for a few fresh rows
             float[][] mergedK = merge(kT, freshK, from, freshRows, keys, kvHeads, headDim);
             float[][] mergedV = merge(vT, freshV, from, freshRows, keys, kvHeads, headDim);
             attend(q, queries, mergedK, mergedV, keys, null, null, 0, 0, heads, kvHeads, headDim, out);

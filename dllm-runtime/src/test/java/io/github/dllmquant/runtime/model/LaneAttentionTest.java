@@ -48,6 +48,46 @@ class LaneAttentionTest {
         }
     }
 
+    /**
+     * A cached pass (a few fresh rows against stale cache entries) takes the lane path on a merged copy of the
+     * cache: exactly the lane attention of the merged heads, the cache itself untouched, and within float
+     * rounding of the per-query loop that scores the fresh rows separately.
+     */
+    @Test
+    void freshRowsRunOnTheLanePathOfAMergedCopy() {
+        assumeThat(KernelProvider.panama()).as("the lane path runs on the Panama kernels only").isTrue();
+        SplittableRandom random = new SplittableRandom(7);
+        int[][] shapes = { // queries (= fresh rows), keys, from, heads, kvHeads, headDim
+                {32, 320, 64, 8, 8, 32}, {1, 9, 8, 4, 2, 16}, {5, 47, 20, 2, 2, 64}, {17, 100, 0, 8, 4, 32}};
+        for (int[] shape : shapes) {
+            int rows = shape[0];
+            int keys = shape[1];
+            int from = shape[2];
+            int heads = shape[3];
+            int kvHeads = shape[4];
+            int headDim = shape[5];
+            float[] q = random(random, rows * heads * headDim, 2f);
+            float[][] kT = Attention.transposeHeads(random(random, keys * kvHeads * headDim, 2f), keys, kvHeads, headDim);
+            float[][] vT = Attention.transposeHeads(random(random, keys * kvHeads * headDim, 1f), keys, kvHeads, headDim);
+            float[][] kBefore = {kT[0].clone()};
+            float[] freshK = random(random, rows * kvHeads * headDim, 2f);
+            float[] freshV = random(random, rows * kvHeads * headDim, 1f);
+            float[] actual = new float[rows * heads * headDim];
+            Attention.attend(q, rows, kT, vT, keys, freshK, freshV, from, rows, heads, kvHeads, headDim, actual);
+            float[] lanes = new float[actual.length];
+            LaneAttention.attend(q, rows, Attention.merge(kT, freshK, from, rows, keys, kvHeads, headDim),
+                    Attention.merge(vT, freshV, from, rows, keys, kvHeads, headDim), keys, heads, kvHeads, headDim, lanes);
+            assertThat(actual).containsExactly(lanes);
+            assertThat(kT[0]).as("the cache is only read").containsExactly(kBefore[0]);
+            float[] reference = new float[actual.length];
+            Attention.perQuery(q, rows, kT, vT, keys, freshK, freshV, from, rows, heads, kvHeads, headDim, reference);
+            for (int i = 0; i < actual.length; i++) {
+                assertThat(actual[i]).as("element %d of shape %s", i, java.util.Arrays.toString(shape))
+                        .isCloseTo(reference[i], org.assertj.core.data.Offset.offset(1e-5f * (1 + Math.abs(reference[i]))));
+            }
+        }
+    }
+
     private static float[] random(SplittableRandom random, int n, float spread) {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) {
