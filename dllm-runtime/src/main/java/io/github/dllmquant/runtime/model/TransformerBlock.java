@@ -149,9 +149,7 @@ public final class TransformerBlock implements QuantizableBlock {
         float[] q = new float[rows * qDim];
         float[] k = new float[rows * kvDim];
         float[] v = new float[rows * kvDim];
-        linear(LinearRole.Q).forward(xb, rows, q);
-        linear(LinearRole.K).forward(xb, rows, k);
-        linear(LinearRole.V).forward(xb, rows, v);
+        projectShared(xb, rows, QKV_ROLES, q, k, v);
         float[] att = new float[picked * qDim];
         float[] xs = new float[picked * dim];
         int first = 0;
