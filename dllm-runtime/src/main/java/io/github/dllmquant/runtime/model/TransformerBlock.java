@@ -99,22 +99,14 @@ public final class TransformerBlock implements QuantizableBlock {
         float[] xb = new float[rows * dim];
         Kernels.rmsNorm(x, attentionNorm, (float) config.rmsEps(), xb, rows, dim);
         int qDim = LayerShapes.qDim(config);
-        int kvDim = config.kvDim();
-        float[] q = new float[rows * qDim];
-        float[] k = new float[rows * kvDim];
-        float[] v = new float[rows * kvDim];
-        projectShared(xb, rows, QKV_ROLES, q, k, v);
+        Qkv all = projectQkv(xb, rows);
         float[] att = new float[rows * qDim];
         int first = 0;
         for (int L : lengths) {
             // one sequence: its own positions for RoPE, attention only within it
-            float[] qs = java.util.Arrays.copyOfRange(q, first * qDim, (first + L) * qDim);
-            float[] ks = java.util.Arrays.copyOfRange(k, first * kvDim, (first + L) * kvDim);
-            float[] vs = java.util.Arrays.copyOfRange(v, first * kvDim, (first + L) * kvDim);
-            Kernels.rope(qs, L, config.heads(), 0, rope);
-            Kernels.rope(ks, L, config.kvHeads(), 0, rope);
+            Qkv seq = all.sequence(first, L, this);
             float[] as = new float[L * qDim];
-            Attention.attend(qs, L, ks, vs, L, config.heads(), config.kvHeads(), config.headDim(), as);
+            Attention.attend(seq.q(), L, seq.k(), seq.v(), L, config.heads(), config.kvHeads(), config.headDim(), as);
             System.arraycopy(as, 0, att, first * qDim, L * qDim);
             first += L;
         }
@@ -145,11 +137,7 @@ public final class TransformerBlock implements QuantizableBlock {
         float[] xb = new float[rows * dim];
         Kernels.rmsNorm(x, attentionNorm, (float) config.rmsEps(), xb, rows, dim);
         int qDim = LayerShapes.qDim(config);
-        int kvDim = config.kvDim();
-        float[] q = new float[rows * qDim];
-        float[] k = new float[rows * kvDim];
-        float[] v = new float[rows * kvDim];
-        projectShared(xb, rows, QKV_ROLES, q, k, v);
+        Qkv all = projectQkv(xb, rows);
         float[] att = new float[picked * qDim];
         float[] xs = new float[picked * dim];
         int first = 0;
@@ -157,11 +145,8 @@ public final class TransformerBlock implements QuantizableBlock {
         for (int i = 0; i < lengths.length; i++) {
             int L = lengths[i];
             int n = selected[i].length;
-            float[] qs = java.util.Arrays.copyOfRange(q, first * qDim, (first + L) * qDim);
-            float[] ks = java.util.Arrays.copyOfRange(k, first * kvDim, (first + L) * kvDim);
-            float[] vs = java.util.Arrays.copyOfRange(v, first * kvDim, (first + L) * kvDim);
-            Kernels.rope(qs, L, config.heads(), 0, rope);
-            Kernels.rope(ks, L, config.kvHeads(), 0, rope);
+            Qkv seq = all.sequence(first, L, this);
+            float[] qs = seq.q();
             float[] qSel = new float[n * qDim];
             for (int j = 0; j < n; j++) {
                 int t = selected[i][j];
@@ -173,7 +158,7 @@ public final class TransformerBlock implements QuantizableBlock {
             }
             float[] as = new float[n * qDim];
             if (n > 0) {
-                Attention.attend(qSel, n, ks, vs, L, config.heads(), config.kvHeads(), config.headDim(), as);
+                Attention.attend(qSel, n, seq.k(), seq.v(), L, config.heads(), config.kvHeads(), config.headDim(), as);
             }
             System.arraycopy(as, 0, att, out * qDim, n * qDim);
             first += L;
@@ -204,14 +189,13 @@ public final class TransformerBlock implements QuantizableBlock {
      */
     void forwardRowsInPlace(float[] x, int from, int rows, LayerKv cached, int L, LayerKv.Sink fresh) {
         int dim = config.hidden();
-        int kvDim = config.kvDim();
         float eps = (float) config.rmsEps();
         float[] xb = new float[rows * dim];
         Kernels.rmsNorm(x, attentionNorm, eps, xb, rows, dim);
-        float[] q = new float[rows * LayerShapes.qDim(config)];
-        float[] kRows = new float[rows * kvDim];
-        float[] vRows = new float[rows * kvDim];
-        projectShared(xb, rows, QKV_ROLES, q, kRows, vRows);
+        Qkv projected = projectQkv(xb, rows);
+        float[] q = projected.q();
+        float[] kRows = projected.k();
+        float[] vRows = projected.v();
         // RoPE at the rows' absolute positions, so fresh keys line up with the cached ones
         Kernels.rope(q, rows, config.heads(), from, rope);
         Kernels.rope(kRows, rows, config.kvHeads(), from, rope);
@@ -259,11 +243,11 @@ public final class TransformerBlock implements QuantizableBlock {
 
     /** q/k/v, RoPE and attention from the normed input: the concatenated head outputs (the O group's input). */
     private float[] attentionHeads(float[] xb, int L, LayerKv.Sink kvSink) {
-        float[] q = new float[L * LayerShapes.qDim(config)];    // (L, n_heads·head_dim)
-        float[] k = new float[L * config.kvDim()];   // (L, n_kv_heads·head_dim)
-        float[] v = new float[L * config.kvDim()];   // (L, n_kv_heads·head_dim)
         // qkv projections (one online transform and activation quantization when they share them)
-        projectShared(xb, L, QKV_ROLES, q, k, v);
+        Qkv projected = projectQkv(xb, L);
+        float[] q = projected.q();    // (L, n_heads·head_dim)
+        float[] k = projected.k();    // (L, n_kv_heads·head_dim)
+        float[] v = projected.v();    // (L, n_kv_heads·head_dim)
         // RoPE on q and k (rotate-half, float32)
         Kernels.rope(q, L, config.heads(), 0, rope);
         Kernels.rope(k, L, config.kvHeads(), 0, rope);
@@ -416,6 +400,31 @@ public final class TransformerBlock implements QuantizableBlock {
      * the activation quantizer (DuQuant's q/k/v and gate/up, or plain W8A8), the input is transformed and
      * quantized once for all of them; the outputs are exactly those of one forward per linear.
      */
+    /** Queries, keys and values of stacked rows, row-major ({@code (rows, qDim)}, {@code (rows, kvDim)} twice). */
+    private record Qkv(float[] q, float[] k, float[] v) {
+
+        /** Rows {@code first..first+L−1} as one sequence, with RoPE from position 0 on its q and k. */
+        Qkv sequence(int first, int L, TransformerBlock block) {
+            int qDim = LayerShapes.qDim(block.config);
+            int kvDim = block.config.kvDim();
+            float[] qs = java.util.Arrays.copyOfRange(q, first * qDim, (first + L) * qDim);
+            float[] ks = java.util.Arrays.copyOfRange(k, first * kvDim, (first + L) * kvDim);
+            float[] vs = java.util.Arrays.copyOfRange(v, first * kvDim, (first + L) * kvDim);
+            Kernels.rope(qs, L, block.config.heads(), 0, block.rope);
+            Kernels.rope(ks, L, block.config.kvHeads(), 0, block.rope);
+            return new Qkv(qs, ks, vs);
+        }
+    }
+
+    /** The q/k/v projections of {@code rows} normed rows (one shared transform and quantization when they share it). */
+    private Qkv projectQkv(float[] xb, int rows) {
+        float[] q = new float[rows * LayerShapes.qDim(config)];
+        float[] k = new float[rows * config.kvDim()];
+        float[] v = new float[rows * config.kvDim()];
+        projectShared(xb, rows, QKV_ROLES, q, k, v);
+        return new Qkv(q, k, v);
+    }
+
     private void projectShared(float[] x, int L, LinearRole[] roles, float[]... outs) {
         QuantizedActivations shared = null;
         if (linear(roles[0]) instanceof ActivationQuantizedLinear first) {
