@@ -8,11 +8,15 @@ import jdk.incubator.vector.VectorSpecies;
 import java.util.stream.IntStream;
 
 /**
- * The one product the blocked factorisations need: {@code C += alpha · A · Bᵀ} on row-major double
+ * The one product the blocked double factorisations need: {@code C += alpha · A · Bᵀ} on row-major double
  * sub-matrices, where every entry is a dot product of a row of {@code A} with a row of {@code B}
  * (contiguous in memory). {@link #multiplyTransposed} is the Panama implementation, multi-threaded over
  * row tiles; {@link #multiplyTransposedScalar} is its readable specification, which the tests compare
  * against.
+ *
+ * <p>Only the double reference path ({@link Cholesky}, {@link TriangularMatrices},
+ * {@link SymmetricMatrices#inverse}) uses it; the float path GPTQ runs goes through {@link FloatProducts} on
+ * the runtime's F32 GEMM ({@code core.kernels.Gemm}), so there is no float twin of this class.
  */
 public final class DoubleGemm {
 

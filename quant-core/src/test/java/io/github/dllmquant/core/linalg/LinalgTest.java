@@ -121,33 +121,6 @@ class LinalgTest {
         }
     }
 
-    @Test
-    void floatGemmMatchesItsScalarSpecification() {
-        Random r = new Random(8);
-        for (int[] s : new int[][]{{1, 1, 1}, {13, 7, 5}, {70, 70, 129}}) {
-            int m = s[0], n = s[1], k = s[2];
-            float[] a = new float[m * (k + 2)];
-            float[] b = new float[n * k];
-            for (int i = 0; i < a.length; i++) {
-                a[i] = (float) r.nextGaussian();
-            }
-            for (int i = 0; i < b.length; i++) {
-                b[i] = (float) r.nextGaussian();
-            }
-            for (boolean lower : new boolean[]{false, true}) {
-                float[] c1 = new float[m * n];
-                float[] c2 = new float[m * n];
-                FloatGemm.View va = new FloatGemm.View(a, 1, k + 2);
-                FloatGemm.View vb = new FloatGemm.View(b, 0, k);
-                FloatGemm.multiplyTransposed(m, n, k, 2f, va, vb, new FloatGemm.View(c1, 0, n), lower);
-                FloatGemm.multiplyTransposedScalar(m, n, k, 2f, va, vb, new FloatGemm.View(c2, 0, n), lower);
-                for (int i = 0; i < c1.length; i++) {
-                    assertThat(c1[i]).isCloseTo(c2[i], within(1e-5f * k));
-                }
-            }
-        }
-    }
-
     static double[] randomSpd(int n, Random r) {
         double[] g = new double[n * n];
         for (int i = 0; i < g.length; i++) {
