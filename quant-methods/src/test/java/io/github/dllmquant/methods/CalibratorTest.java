@@ -8,6 +8,7 @@ import io.github.dllmquant.core.progress.ProgressListener;
 import io.github.dllmquant.core.spi.ActivationObserver;
 import io.github.dllmquant.core.spi.LinearRole;
 import io.github.dllmquant.core.spi.QuantizableBlock;
+import io.github.dllmquant.methods.synthetic.SyntheticModel;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -22,8 +23,8 @@ class CalibratorTest {
 
     static final int HIDDEN = 64, HEADS = 4, FF = 128, VOCAB = 64, LAYERS = 2, TOKENS = 32;
 
-    static TinyLlama model(boolean outliers) {
-        return new TinyLlama(HIDDEN, HEADS, HEADS, FF, VOCAB, LAYERS, outliers, 42);
+    static SyntheticModel model(boolean outliers) {
+        return SyntheticModel.withNormGainOutliers(HIDDEN, HEADS, HEADS, FF, VOCAB, LAYERS, outliers, 42);
     }
 
     static List<int[]> windows(int n, long seed) {
@@ -36,7 +37,7 @@ class CalibratorTest {
     }
 
     /** Mean squared difference of the final hidden states on held-out windows. */
-    static double hiddenError(TinyLlama quantized, TinyLlama fp) {
+    static double hiddenError(SyntheticModel quantized, SyntheticModel fp) {
         double e = 0;
         long n = 0;
         for (int[] ids : windows(8, 777)) {
@@ -51,7 +52,7 @@ class CalibratorTest {
     }
 
     static double quantizedError(Recipe recipe) {
-        TinyLlama m = model(true);
+        SyntheticModel m = model(true);
         Calibrator.quantize(m, recipe.build(), recipe.toString(), windows(16, 1), ProgressListener.NONE);
         return hiddenError(m, model(true));
     }
@@ -71,7 +72,7 @@ class CalibratorTest {
 
     @Test
     void everyLinearIncludingQkvRunsOnTheQuantizedKernelsAndReportsALoss() {
-        TinyLlama m = model(true);
+        SyntheticModel m = model(true);
         QuantizationReport report = Calibrator.quantize(m, Recipe.gptq().scheme("w4a16g32").build(), "gptq",
                 windows(8, 1), ProgressListener.NONE);
         assertThat(report.blocks()).hasSize(LAYERS);
@@ -93,12 +94,12 @@ class CalibratorTest {
 
     @Test
     void w8a8RoundToNearestRunsOnIntegerKernelsAndStaysCloseToFullPrecision() {
-        TinyLlama m = model(false);
+        SyntheticModel m = model(false);
         Recipe recipe = Recipe.rtn().scheme("w8a8");
         Calibrator.quantize(m, recipe.build(), recipe.toString(), windows(4, 1), ProgressListener.NONE);
         assertThat(m.block(0).linear(LinearRole.DOWN)).isInstanceOf(ActivationQuantizedLinear.class);
         double err = hiddenError(m, model(false));
-        double scale = hiddenError(model(false), new TinyLlama(HIDDEN, HEADS, HEADS, FF, VOCAB, LAYERS, false, 43));
+        double scale = hiddenError(model(false), SyntheticModel.withNormGainOutliers(HIDDEN, HEADS, HEADS, FF, VOCAB, LAYERS, false, 43));
         assertThat(err).isLessThan(1e-3 * scale);
     }
 
@@ -106,10 +107,10 @@ class CalibratorTest {
     void gptqFeedsQuantizedOutputsAndAwqFeedsFullPrecisionOutputsToTheNextBlock() {
         List<int[]> w = windows(4, 1);
         for (Recipe recipe : List.of(Recipe.gptq().scheme("w3a16g32"), Recipe.awq().scheme("w3a16g32"))) {
-            TinyLlama m = model(true);
+            SyntheticModel m = model(true);
             Recording method = new Recording(recipe.build());
             Calibrator.quantize(m, method, recipe.toString(), w, ProgressListener.NONE);
-            TinyLlama fp = model(true);
+            SyntheticModel fp = model(true);
             float[] fpOut = fp.block(0).forward(fp.embed(w.get(2)), TOKENS, ActivationObserver.NONE);
             float[] qOut = m.block(0).forward(m.embed(w.get(2)), TOKENS, ActivationObserver.NONE);
             float[] seen = method.inputs.get(1).get(2);
@@ -124,7 +125,7 @@ class CalibratorTest {
 
     @Test
     void awqSkipsTheVToOScaleUnderGroupedQueryAttention() {
-        TinyLlama gqa = new TinyLlama(HIDDEN, HEADS, 2, FF, VOCAB, 1, true, 42);
+        SyntheticModel gqa = SyntheticModel.withNormGainOutliers(HIDDEN, HEADS, 2, FF, VOCAB, 1, true, 42);
         QuantizationReport report = Calibrator.quantize(gqa, Recipe.awq().scheme("w4a16g32").build(), "awq",
                 windows(4, 1), ProgressListener.NONE);
         assertThat(report.blocks().getFirst().layers()).filteredOn(l -> l.name().endsWith(".o"))
@@ -147,7 +148,7 @@ class CalibratorTest {
 
     @Test
     void nonFiniteActivationsNameTheBlockAndInterruptionStops() {
-        TinyLlama m = model(false);
+        SyntheticModel m = model(false);
         float[] table = m.embeddings();
         table[5 * HIDDEN + 7] = Float.NaN;
         m.setEmbeddings(table);

@@ -13,6 +13,7 @@ import io.github.dllmquant.core.spi.NormRole;
 import io.github.dllmquant.core.spi.QuantizableBlock;
 import io.github.dllmquant.methods.gptq.GptqMethod;
 import io.github.dllmquant.methods.gptq.GptqSettings;
+import io.github.dllmquant.methods.synthetic.SyntheticModel;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -40,8 +41,8 @@ class GptqResumableForwardTest {
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void resumableAndRerunningPathsGiveTheSameBlock(boolean w8a8) {
-        TinyLlama resumedModel = CalibratorTest.model(true);
-        TinyLlama rerunModel = CalibratorTest.model(true);
+        SyntheticModel resumedModel = CalibratorTest.model(true);
+        SyntheticModel rerunModel = CalibratorTest.model(true);
         List<float[]> inputs = new ArrayList<>();
         for (int[] ids : CalibratorTest.windows(6, 3)) {
             inputs.add(resumedModel.embed(ids));
@@ -83,8 +84,8 @@ class GptqResumableForwardTest {
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void calibratorResultIsTheSameWithAndWithoutKeptStages(boolean w8a8) {
-        TinyLlama resumed = CalibratorTest.model(true);
-        TinyLlama rerun = CalibratorTest.model(true);
+        SyntheticModel resumed = CalibratorTest.model(true);
+        SyntheticModel rerun = CalibratorTest.model(true);
         List<int[]> windows = CalibratorTest.windows(8, 1);
         QuantizationReport ra = Calibrator.quantize(resumed, gptq(w8a8, Long.MAX_VALUE), "resumable", windows, ProgressListener.NONE);
         QuantizationReport rb = Calibrator.quantize(rerun, gptq(w8a8, 0), "rerunning", windows, ProgressListener.NONE);
@@ -104,7 +105,7 @@ class GptqResumableForwardTest {
     @ParameterizedTest
     @ValueSource(ints = {0, 1})
     void stageWalkReproducesTheForwardAndItsGroupInputs(int blockIndex) {
-        TinyLlama model = CalibratorTest.model(true);
+        SyntheticModel model = CalibratorTest.model(true);
         QuantizableBlock block = model.block(blockIndex);
         float[] x = model.embed(CalibratorTest.windows(1, 9).getFirst());
         int tokens = CalibratorTest.TOKENS;

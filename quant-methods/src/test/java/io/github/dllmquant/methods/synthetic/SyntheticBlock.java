@@ -7,9 +7,11 @@ import io.github.dllmquant.core.spi.BlockStage;
 import io.github.dllmquant.core.spi.GroupRole;
 import io.github.dllmquant.core.spi.LinearGroup;
 import io.github.dllmquant.core.spi.LinearRole;
+import io.github.dllmquant.core.spi.ModelDims;
 import io.github.dllmquant.core.spi.NormRole;
 import io.github.dllmquant.core.spi.QuantizableBlock;
 
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +20,8 @@ import java.util.Random;
 /**
  * A tests-only LLaMA-style block: RMSNorm → q/k/v → bidirectional softmax attention (GQA) → o, residual;
  * RMSNorm → SwiGLU (gate, up) → down, residual. No RoPE (it does not interact with the transforms tested).
+ * Attention and SiLU are computed in double as a plain scalar reference, independent of the runtime's kernels;
+ * {@link #advance} runs the same code as {@link #forward}, so a stage walk reproduces it bit for bit.
  */
 public final class SyntheticBlock implements QuantizableBlock {
 
@@ -31,8 +35,19 @@ public final class SyntheticBlock implements QuantizableBlock {
     private final Map<LinearRole, Linear> linears = new EnumMap<>(LinearRole.class);
     private final Map<NormRole, float[]> norms = new EnumMap<>(NormRole.class);
 
+    /** A block without weights yet: the constructors below fill {@link #linears} and {@link #norms}. */
+    private SyntheticBlock(int index, int hidden, int heads, int kvHeads, int headDim, int ff) {
+        this.index = index;
+        this.hidden = hidden;
+        this.heads = heads;
+        this.kvHeads = kvHeads;
+        this.headDim = headDim;
+        this.ff = ff;
+        this.eps = 1e-5;
+    }
+
     /**
-     * A block with random weights.
+     * A block with random weights and activation outliers planted in the weights.
      *
      * @param qkvBias         give q/k/v a bias (Dream style)
      * @param outlierFeatures FFN channels whose gate/up rows are scaled by 6, planting massive down inputs
@@ -42,13 +57,7 @@ public final class SyntheticBlock implements QuantizableBlock {
      */
     public SyntheticBlock(int index, int hidden, int heads, int kvHeads, int headDim, int ff, boolean qkvBias,
                           int[] outlierFeatures, int[] quietColumns, long seed) {
-        this.index = index;
-        this.hidden = hidden;
-        this.heads = heads;
-        this.kvHeads = kvHeads;
-        this.headDim = headDim;
-        this.ff = ff;
-        this.eps = 1e-5;
+        this(index, hidden, heads, kvHeads, headDim, ff);
         Random r = new Random(seed);
         linears.put(LinearRole.Q, random(r, heads * headDim, hidden, qkvBias, null, quietColumns));
         linears.put(LinearRole.K, random(r, kvHeads * headDim, hidden, qkvBias, null, quietColumns));
@@ -59,6 +68,43 @@ public final class SyntheticBlock implements QuantizableBlock {
         linears.put(LinearRole.DOWN, random(r, hidden, ff, false, null, null));
         norms.put(NormRole.ATTENTION, gains(r, hidden));
         norms.put(NormRole.FFN, gains(r, hidden));
+    }
+
+    /**
+     * A block whose activation outliers come from the norm gains ({@link SyntheticModel#withNormGainOutliers}):
+     * Gaussian weights with standard deviation 1/√in (o and down halved), unit gains, and with {@code outliers}
+     * three channels of each gain set to 50, 80 and 100, so the q/k/v and gate/up inputs carry a few channels
+     * 50-100x larger on every token. Draws from the model's shared {@code r}.
+     */
+    static SyntheticBlock withNormGainOutliers(int index, ModelDims dims, Random r, boolean outliers) {
+        int d = dims.hidden();
+        int kv = dims.kvHeads() * dims.headDim();
+        int f = dims.intermediate();
+        SyntheticBlock b = new SyntheticBlock(index, d, dims.heads(), dims.kvHeads(), dims.headDim(), f);
+        float sd = 1f / (float) Math.sqrt(d);
+        float sf = 1f / (float) Math.sqrt(f);
+        b.linears.put(LinearRole.Q, DenseLinear.of(SyntheticModel.gaussian(r, d * d, sd), null, d, d));
+        b.linears.put(LinearRole.K, DenseLinear.of(SyntheticModel.gaussian(r, kv * d, sd), null, kv, d));
+        b.linears.put(LinearRole.V, DenseLinear.of(SyntheticModel.gaussian(r, kv * d, sd), null, kv, d));
+        b.linears.put(LinearRole.O, DenseLinear.of(SyntheticModel.gaussian(r, d * d, sd * 0.5f), null, d, d));
+        b.linears.put(LinearRole.GATE, DenseLinear.of(SyntheticModel.gaussian(r, f * d, sd), null, f, d));
+        b.linears.put(LinearRole.UP, DenseLinear.of(SyntheticModel.gaussian(r, f * d, sd), null, f, d));
+        b.linears.put(LinearRole.DOWN, DenseLinear.of(SyntheticModel.gaussian(r, d * f, sf * 0.5f), null, d, f));
+        float[] attn = new float[d];
+        float[] ffn = new float[d];
+        Arrays.fill(attn, 1f);
+        Arrays.fill(ffn, 1f);
+        if (outliers) {
+            int[] channels = {3, d / 2 + 1, d - 5};
+            float[] big = {50f, 80f, 100f};
+            for (int c = 0; c < channels.length; c++) {
+                attn[channels[c]] = big[c];
+                ffn[channels[(c + 1) % channels.length]] = big[c];
+            }
+        }
+        b.norms.put(NormRole.ATTENTION, attn);
+        b.norms.put(NormRole.FFN, ffn);
+        return b;
     }
 
     private static float[] gains(Random r, int n) {

@@ -4,16 +4,20 @@ import io.github.dllmquant.core.linear.DenseLinear;
 import io.github.dllmquant.core.linear.Linear;
 import io.github.dllmquant.core.spi.ActivationObserver;
 import io.github.dllmquant.core.spi.ModelDims;
-import io.github.dllmquant.core.spi.QuantizableBlock;
 import io.github.dllmquant.core.spi.QuantizableModel;
 import io.github.dllmquant.methods.QuantizationMethod;
 import io.github.dllmquant.core.progress.ProgressListener;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
-/** A tests-only model over {@link SyntheticBlock}s, with embeddings (carrying outlier channels), final norm and head. */
+/**
+ * The tests-only model over {@link SyntheticBlock}s, with embeddings, final norm and head, in two flavours of
+ * planted activation outliers: in the embeddings, read quietly by the weights (the constructor: the rotation and
+ * smoothing tests), or in the norm gains ({@link #withNormGainOutliers}: the calibrator and GPTQ tests).
+ */
 public final class SyntheticModel implements QuantizableModel {
 
     private final ModelDims dims;
@@ -21,6 +25,10 @@ public final class SyntheticModel implements QuantizableModel {
     private float[] embeddings;
     private float[] finalNorm;
     private Linear lmHead;
+
+    private SyntheticModel(ModelDims dims) {
+        this.dims = dims;
+    }
 
     /**
      * @param outlierChannels residual channels whose embedding values are multiplied by {@code outlierScale}
@@ -60,6 +68,37 @@ public final class SyntheticModel implements QuantizableModel {
         lmHead = DenseLinear.of(head, null, vocab, hidden);
     }
 
+    /**
+     * A model whose outliers come from the norm gains: Gaussian embeddings and head (head standard deviation
+     * 1/√hidden), unit final norm, blocks of {@link SyntheticBlock#withNormGainOutliers}, all drawn from one
+     * {@code Random(seed)}; head width {@code hidden / heads}.
+     *
+     * @param outliers whether to plant large channels in the norm gains
+     */
+    public static SyntheticModel withNormGainOutliers(int hidden, int heads, int kvHeads, int intermediate, int vocab,
+                                                      int layers, boolean outliers, long seed) {
+        Random r = new Random(seed);
+        SyntheticModel m = new SyntheticModel(
+                new ModelDims(hidden, heads, kvHeads, hidden / heads, intermediate, vocab, vocab - 1, 1e-5));
+        m.embeddings = gaussian(r, vocab * hidden, 1f);
+        for (int i = 0; i < layers; i++) {
+            m.blocks.add(SyntheticBlock.withNormGainOutliers(i, m.dims, r, outliers));
+        }
+        m.finalNorm = new float[hidden];
+        Arrays.fill(m.finalNorm, 1f);
+        m.lmHead = DenseLinear.of(gaussian(r, vocab * hidden, 1f / (float) Math.sqrt(hidden)), null, vocab, hidden);
+        return m;
+    }
+
+    /** {@code n} Gaussian values times {@code sigma}, rounded to float before the product. */
+    static float[] gaussian(Random r, int n, float sigma) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) r.nextGaussian() * sigma;
+        }
+        return x;
+    }
+
     @Override
     public ModelDims dims() {
         return dims;
@@ -71,7 +110,7 @@ public final class SyntheticModel implements QuantizableModel {
     }
 
     @Override
-    public QuantizableBlock block(int i) {
+    public SyntheticBlock block(int i) {
         return blocks.get(i);
     }
 
@@ -115,14 +154,19 @@ public final class SyntheticModel implements QuantizableModel {
         this.lmHead = lmHead;
     }
 
+    /** The final hidden states {@code [ids.length, hidden]}, before the final norm. */
+    public float[] hidden(int[] ids) {
+        float[] x = embed(ids);
+        for (SyntheticBlock b : blocks) {
+            x = b.forward(x, ids.length, ActivationObserver.NONE);
+        }
+        return x;
+    }
+
     /** Logits {@code [ids.length, vocab]}. */
     public float[] logits(int[] ids) {
         int t = ids.length;
-        float[] x = embed(ids);
-        for (SyntheticBlock b : blocks) {
-            x = b.forward(x, t, ActivationObserver.NONE);
-        }
-        float[] h = SyntheticBlock.rmsNorm(x, t, dims.hidden(), finalNorm, dims.rmsEps());
+        float[] h = SyntheticBlock.rmsNorm(hidden(ids), t, dims.hidden(), finalNorm, dims.rmsEps());
         float[] y = new float[t * dims.vocab()];
         lmHead.forward(h, t, y);
         return y;
