@@ -20,20 +20,13 @@ public final class FloatRows {
     private FloatRows() {
     }
 
-    /** {@code y[yOff + i] -= a·x[xOff + i]} for {@code i < n}, bit-identical to {@link #subtractScaledScalar}. */
+    /**
+     * {@code y[yOff + i] -= a·x[xOff + i]} for {@code i < n}, bit-identical to {@link #subtractScaledScalar}: it is
+     * {@link #addScaled(float[], int, float, float[], int, int) addScaled} with {@code −a}, because IEEE rounding is
+     * symmetric in sign ({@code (−a)·x = −(a·x)} exactly) and {@code y − p} is defined as {@code y + (−p)}.
+     */
     public static void subtractScaled(float[] y, int yOff, float a, float[] x, int xOff, int n) {
-        int bound = F.loopBound(n);
-        int i = 0;
-        if (bound > 0) {
-            FloatVector va = FloatVector.broadcast(F, a);
-            for (; i < bound; i += L) {
-                FloatVector product = FloatVector.fromArray(F, x, xOff + i).mul(va);
-                FloatVector.fromArray(F, y, yOff + i).sub(product).intoArray(y, yOff + i);
-            }
-        }
-        for (; i < n; i++) {
-            y[yOff + i] -= a * x[xOff + i];
-        }
+        addScaled(y, yOff, -a, x, xOff, n);
     }
 
     /** The scalar twin of {@link #subtractScaled}. */

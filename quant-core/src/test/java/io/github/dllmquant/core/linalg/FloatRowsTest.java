@@ -54,6 +54,25 @@ class FloatRowsTest {
     }
 
     @Test
+    void subtractScaledKeepsTheScalarStatementsSignedZerosAndSpecialValues() {
+        float[] values = {0f, -0f, 1f, -1f, Float.MIN_VALUE, -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NaN};
+        int n = values.length * values.length + 3; // every (y, x) pair, vector body and scalar tail
+        float[] x = new float[n];
+        float[] y = new float[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = values[(i / values.length) % values.length];
+            x[i] = values[i % values.length];
+        }
+        for (float a : values) {
+            float[] expected = y.clone();
+            FloatRows.subtractScaledScalar(expected, 0, a, x, 0, n);
+            float[] actual = y.clone();
+            FloatRows.subtractScaled(actual, 0, a, x, 0, n);
+            assertThat(actual).as("a=%s", a).containsExactly(expected);
+        }
+    }
+
+    @Test
     void transposedCopyTransposesAnyShapeAndOffset() {
         Random rnd = new Random(8);
         for (int[] shape : new int[][] {{1, 1}, {3, 130}, {130, 3}, {64, 64}, {65, 129}}) {

@@ -92,18 +92,7 @@ public final class BlockOps {
      * {@code min(tokens, 256)} rows of {@code x}.
      */
     public static double outputMse(Linear reference, Linear replaced, float[] x, int tokens) {
-        int t = Math.min(tokens, LOSS_TOKENS);
-        int out = reference.outFeatures();
-        float[] a = new float[t * out];
-        float[] b = new float[t * out];
-        reference.forward(x, t, a);
-        replaced.forward(x, t, b);
-        double sum = 0;
-        for (int i = 0; i < a.length; i++) {
-            double d = a[i] - b[i];
-            sum += d * d;
-        }
-        return sum / a.length;
+        return outputMse(reference, replaced, x, x, tokens);
     }
 
     /**
