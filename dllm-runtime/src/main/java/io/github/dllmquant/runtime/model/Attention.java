@@ -15,8 +15,9 @@ import java.util.Arrays;
  * and its output {@code headDim} dot products along the keys, instead of one short call per key (which
  * dominated at small head sizes). The same transposed arrays are what an approximate KV cache keeps
  * (dllm-runtime.md §6): {@link #attend} then takes the fresh K/V of the recomputed rows separately and
- * uses them in place of the cached (stale) entries without copying the cache. Keys are expected after
- * RoPE. Query heads run in parallel; each writes its own columns of {@code out}.
+ * uses them in place of the cached (stale) entries without copying the cache (written into the cache's arrays
+ * for the duration of the call with the stale entries put back after it, or scored separately). Keys are
+ * expected after RoPE. Query heads run in parallel; each writes its own columns of {@code out}.
  */
 final class Attention {
 
@@ -60,6 +61,10 @@ final class Attention {
      * positions, where positions {@code from..from+freshRows−1} take their key and value from
      * {@code freshK}/{@code freshV} instead of {@code kT}/{@code vT} (whose entries there are ignored).
      *
+     * <p>With fresh rows on the Panama kernels (or more than a quarter of the keys fresh), {@code kT}/{@code vT}
+     * hold the fresh rows during the call and their own entries again when it returns (also on an exception):
+     * the caller must have them to itself for the call ({@link KvCache} serialises its passes).
+     *
      * @param q         {@code [queries, heads·headDim]}
      * @param kT        per kv head {@code (headDim, keys)} keys after RoPE ({@link #transposeHeads})
      * @param vT        per kv head {@code (headDim, keys)} values
@@ -73,12 +78,17 @@ final class Attention {
     static void attend(float[] q, int queries, float[][] kT, float[][] vT, int keys, float[] freshK, float[] freshV,
                        int from, int freshRows, int heads, int kvHeads, int headDim, float[] out) {
         if (freshRows * 4 > keys || (freshRows > 0 && KernelProvider.panama())) {
-            // many fresh rows (a prefix cache): scoring them one by one would cost more than merging them
-            // into a copy of the cache's heads once; on the Panama kernels the copy also lets all queries of a
-            // head run one per vector lane, which costs less than the per-query loop even for a few fresh rows
-            float[][] mergedK = merge(kT, freshK, from, freshRows, keys, kvHeads, headDim);
-            float[][] mergedV = merge(vT, freshV, from, freshRows, keys, kvHeads, headDim);
-            attend(q, queries, mergedK, mergedV, keys, null, null, 0, 0, heads, kvHeads, headDim, out);
+            // many fresh rows (a prefix cache): scoring them one by one would cost more than writing them into
+            // the cache's heads; on the Panama kernels that also lets all queries of a head run one per vector
+            // lane, which costs less than the per-query loop even for a few fresh rows. The fresh rows go in
+            // place (the stale entries saved and put back afterwards): the same values as attention over a
+            // merged copy (merge), for a cost of the fresh rows instead of a copy of every key
+            float[][] stale = swapRows(kT, vT, freshK, freshV, from, freshRows, keys, kvHeads, headDim, null);
+            try {
+                attend(q, queries, kT, vT, keys, null, null, 0, 0, heads, kvHeads, headDim, out);
+            } finally {
+                swapRows(kT, vT, null, null, from, freshRows, keys, kvHeads, headDim, stale);
+            }
             return;
         }
         if (freshRows == 0 && KernelProvider.panama()) {
@@ -136,6 +146,42 @@ final class Attention {
                 System.arraycopy(acc, 0, out, t * qWidth + h * headDim, headDim);
             }
         });
+    }
+
+    /**
+     * Writes positions {@code from..from+rows−1} of the per-head transposed {@code kT}/{@code vT}: from the row-major
+     * {@code freshK}/{@code freshV} when {@code saved} is null, returning the entries they replaced
+     * ({@code [2·kvHeads][headDim·rows]}, keys then values); else back from {@code saved} (returns null).
+     */
+    private static float[][] swapRows(float[][] kT, float[][] vT, float[] freshK, float[] freshV, int from, int rows,
+                                      int keys, int kvHeads, int headDim, float[][] saved) {
+        int width = kvHeads * headDim;
+        float[][] replaced = saved == null ? new float[2 * kvHeads][headDim * rows] : null;
+        for (int part = 0; part < 2; part++) {
+            float[][] heads = part == 0 ? kT : vT;
+            float[] fresh = part == 0 ? freshK : freshV;
+            for (int g = 0; g < kvHeads; g++) {
+                float[] h = heads[g];
+                if (saved != null) {
+                    float[] back = saved[part * kvHeads + g];
+                    for (int d = 0; d < headDim; d++) {
+                        System.arraycopy(back, d * rows, h, d * keys + from, rows);
+                    }
+                    continue;
+                }
+                float[] keep = replaced[part * kvHeads + g];
+                for (int d = 0; d < headDim; d++) {
+                    System.arraycopy(h, d * keys + from, keep, d * rows, rows);
+                }
+                for (int r = 0; r < rows; r++) {
+                    int row = r * width + g * headDim;
+                    for (int d = 0; d < headDim; d++) {
+                        h[d * keys + from + r] = fresh[row + d];
+                    }
+                }
+            }
+        }
+        return replaced;
     }
 
     /** Copies of the per-head transposed {@code cached} with positions {@code from..} taken from {@code fresh}. */

@@ -1,5 +1,7 @@
 package io.github.dllmquant.runtime.model;
 
+import java.util.concurrent.locks.ReentrantLock;
+
 /**
  * An approximate key/value cache of one sequence (dllm-runtime.md §6, Fast-dLLM): every layer's keys
  * (after RoPE, so positions stay absolute) and values of all positions, taken by one full forward in
@@ -11,9 +13,12 @@ package io.github.dllmquant.runtime.model;
  *   <li>prefix cache: rows {@code [blockStart, L)}: the current block and every later position;</li>
  *   <li>dual cache: rows {@code [blockStart, blockEnd)}: only the block.</li>
  * </ul>
- * The cache itself is never written or copied after it is built (the recomputed rows' fresh K/V are used
- * in place of their cached entries inside attention), so one cache may serve concurrent calls; refreshing means starting a new cache. Works with
- * every {@link io.github.dllmquant.core.linear.Linear} kind: the layers simply see fewer tokens.
+ * The cache's contents never change after it is built: a cached pass writes its rows' fresh K/V into the
+ * cached arrays only for the duration of each layer's attention and puts the stale entries back (also when it
+ * fails), which costs the fresh rows instead of a copy of the cache per pass. So the calls of one cache run one
+ * at a time (they lock it; the samplers make one call at a time anyway), while distinct caches of one model
+ * run concurrently; refreshing means starting a new cache. Works with every
+ * {@link io.github.dllmquant.core.linear.Linear} kind: the layers simply see fewer tokens.
  */
 public final class KvCache implements io.github.dllmquant.runtime.sampling.CachedLogits {
 
@@ -21,6 +26,8 @@ public final class KvCache implements io.github.dllmquant.runtime.sampling.Cache
     private final int length;
     private final LayerKv[] layers; // per layer: keys after RoPE and values, per kv head (headDim, L)
     private final float[] logits;   // (L, vocab) of the full pass that built the cache, (to, vocab) of a partial refresh
+    /** Held by every pass that reads the layers: a cached pass writes its fresh rows into them for a moment. */
+    private final ReentrantLock passes = new ReentrantLock();
 
     KvCache(DiffusionLm model, int length, LayerKv[] layers, float[] logits) {
         this.model = model;
@@ -61,7 +68,12 @@ public final class KvCache implements io.github.dllmquant.runtime.sampling.Cache
             throw new IllegalArgumentException("row range [" + from + ", " + to + ") is empty or outside [0, "
                     + length + ")");
         }
-        return model.cachedRows(ids, from, to, layers);
+        passes.lock();
+        try {
+            return model.cachedRows(ids, from, to, layers);
+        } finally {
+            passes.unlock();
+        }
     }
 
     /**
@@ -82,7 +94,13 @@ public final class KvCache implements io.github.dllmquant.runtime.sampling.Cache
             throw new IllegalArgumentException("refreshed rows [0, " + to + ") are empty or outside [0, " + length + ")");
         }
         LayerKv[] refreshed = new LayerKv[layers.length];
-        float[] rows = model.cachedRows(ids, 0, to, layers, refreshed);
+        float[] rows;
+        passes.lock();
+        try {
+            rows = model.cachedRows(ids, 0, to, layers, refreshed);
+        } finally {
+            passes.unlock();
+        }
         return new KvCache(model, length, refreshed, rows);
     }
 }

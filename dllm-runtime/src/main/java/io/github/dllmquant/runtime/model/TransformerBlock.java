@@ -178,8 +178,9 @@ public final class TransformerBlock implements QuantizableBlock {
      * Runs the block on {@code rows} consecutive positions {@code from..from+rows−1} of a longer
      * sequence whose other positions are represented only by cached keys and values: the rows' queries
      * attend to the cached K/V of every position, with the rows' own fresh K/V used instead of their
-     * cached (stale) entries. The cache is only read, never written (on the Panama kernels attention reads a
-     * per-call copy with the fresh rows merged in, see {@link Attention#attend}).
+     * cached (stale) entries. The cache's contents are unchanged afterwards, but attention may hold the fresh
+     * rows in its arrays during the call ({@link Attention#attend}): the caller must have {@code cached} to itself
+     * ({@link KvCache} locks).
      *
      * @param x      {@code (rows, hidden)} residual stream of those positions, updated in place
      * @param cached this layer's keys after RoPE and values of the whole sequence
