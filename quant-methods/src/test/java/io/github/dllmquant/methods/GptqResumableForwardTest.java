@@ -1,6 +1,5 @@
 package io.github.dllmquant.methods;
 
-import io.github.dllmquant.core.linear.Linear;
 import io.github.dllmquant.core.progress.ProgressListener;
 import io.github.dllmquant.core.quant.ActivationQuantizer;
 import io.github.dllmquant.core.quant.WeightQuantizer;
@@ -9,10 +8,10 @@ import io.github.dllmquant.core.spi.BlockStage;
 import io.github.dllmquant.core.spi.GroupRole;
 import io.github.dllmquant.core.spi.LinearGroup;
 import io.github.dllmquant.core.spi.LinearRole;
-import io.github.dllmquant.core.spi.NormRole;
 import io.github.dllmquant.core.spi.QuantizableBlock;
 import io.github.dllmquant.methods.gptq.GptqMethod;
 import io.github.dllmquant.methods.gptq.GptqSettings;
+import io.github.dllmquant.methods.synthetic.CountingBlock;
 import io.github.dllmquant.methods.synthetic.SyntheticModel;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -48,8 +47,8 @@ class GptqResumableForwardTest {
             inputs.add(resumedModel.embed(ids));
         }
         int tokens = CalibratorTest.TOKENS;
-        Counting resumed = new Counting(resumedModel.block(0));
-        Counting rerun = new Counting(rerunModel.block(0));
+        CountingBlock resumed = new CountingBlock(resumedModel.block(0));
+        CountingBlock rerun = new CountingBlock(rerunModel.block(0));
 
         BlockOutcome a = gptq(w8a8, Long.MAX_VALUE).quantizeBlockWithOutputs(resumed, inputs, tokens, ProgressListener.NONE);
         BlockOutcome b = gptq(w8a8, 0).quantizeBlockWithOutputs(rerun, inputs, tokens, ProgressListener.NONE);
@@ -130,73 +129,5 @@ class GptqResumableForwardTest {
             m = Math.max(m, Math.abs(a[i] - b[i]));
         }
         return m;
-    }
-
-    /** Delegates to a block and counts full forwards and stage advances. */
-    private static final class Counting implements QuantizableBlock {
-        final QuantizableBlock inner;
-        int forwards;
-        int advances;
-
-        Counting(QuantizableBlock inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public int index() {
-            return inner.index();
-        }
-
-        @Override
-        public List<LinearGroup> groups() {
-            return inner.groups();
-        }
-
-        @Override
-        public Linear linear(LinearRole role) {
-            return inner.linear(role);
-        }
-
-        @Override
-        public void setLinear(LinearRole role, Linear linear) {
-            inner.setLinear(role, linear);
-        }
-
-        @Override
-        public String name(LinearRole role) {
-            return inner.name(role);
-        }
-
-        @Override
-        public float[] normWeight(NormRole role) {
-            return inner.normWeight(role);
-        }
-
-        @Override
-        public void setNormWeight(NormRole role, float[] weight) {
-            inner.setNormWeight(role, weight);
-        }
-
-        @Override
-        public float[] forward(float[] x, int tokens, ActivationObserver observer) {
-            forwards++;
-            return inner.forward(x, tokens, observer);
-        }
-
-        @Override
-        public float[] subLayerForward(GroupRole role, float[] groupInput, int tokens) {
-            return inner.subLayerForward(role, groupInput, tokens);
-        }
-
-        @Override
-        public BlockStage beginStage(float[] x, int tokens) {
-            return inner.beginStage(x, tokens);
-        }
-
-        @Override
-        public BlockStage advance(BlockStage stage) {
-            advances++;
-            return inner.advance(stage);
-        }
     }
 }

@@ -4,7 +4,6 @@ import io.github.dllmquant.core.linear.Linear;
 import io.github.dllmquant.core.progress.Progress;
 import io.github.dllmquant.core.progress.ProgressListener;
 import io.github.dllmquant.core.quant.ActivationQuantizer;
-import io.github.dllmquant.core.spi.BlockStage;
 import io.github.dllmquant.core.spi.GroupRole;
 import io.github.dllmquant.core.spi.LinearGroup;
 import io.github.dllmquant.core.spi.LinearRole;
@@ -16,6 +15,7 @@ import io.github.dllmquant.methods.ColumnPermutation;
 import io.github.dllmquant.methods.QuantizationException;
 import io.github.dllmquant.methods.QuantizationMethod;
 import io.github.dllmquant.methods.QuantizedLinears;
+import io.github.dllmquant.methods.StagedForward;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,9 +31,8 @@ import java.util.Map;
  * and v are quantized (the study's reference skipped them through a name mismatch). The calibrator then feeds
  * the quantized block's outputs to the next block.
  *
- * <p>True-sequential calibration runs a resumable forward ({@link QuantizableBlock#beginStage},
- * {@link QuantizableBlock#advance}): one {@link BlockStage} per calibration sequence is kept and advanced by one
- * group after that group was quantized, so every part of the block runs once per sequence and the last advance
+ * <p>True-sequential calibration runs a resumable forward ({@link StagedForward}): one stage per calibration
+ * sequence is kept and advanced by one group after that group was quantized, so every part of the block runs once per sequence and the last advance
  * yields the block outputs the calibrator needs. The kept stages cost up to {@code sequences · tokens ·
  * (hidden + widest group input) · 4} bytes (the gate/up → down stage holds the residual and
  * {@code silu(gate)·up}: 2.1 GB for an 8B-shaped block at 32k tokens). When that exceeds the stage budget
@@ -44,7 +43,7 @@ public final class GptqMethod implements QuantizationMethod {
 
     private static final Logger LOG = LoggerFactory.getLogger(GptqMethod.class);
     /** {@link #GptqMethod(GptqSettings, ActivationQuantizer, boolean, long)}: a quarter of the maximum heap. */
-    public static final long AUTO_STAGE_BUDGET = -1;
+    public static final long AUTO_STAGE_BUDGET = StagedForward.AUTO_BUDGET;
 
     private final GptqSettings settings;
     private final ActivationQuantizer activations;
@@ -91,27 +90,10 @@ public final class GptqMethod implements QuantizationMethod {
     @Override
     public BlockOutcome quantizeBlockWithOutputs(QuantizableBlock block, List<float[]> inputs, int tokens,
                                                  ProgressListener progress) {
-        if (trueSequential && keepsStages(block, inputs, tokens)) {
+        if (trueSequential && StagedForward.fits(block, inputs, tokens, stageBudgetBytes)) {
             return resumable(block, inputs, tokens, progress);
         }
         return new BlockOutcome(rerunning(block, inputs, tokens, progress), null);
-    }
-
-    /** Whether the kept stages of a resumable forward fit the budget (see the class comment). */
-    private boolean keepsStages(QuantizableBlock block, List<float[]> inputs, int tokens) {
-        long budget = stageBudgetBytes == AUTO_STAGE_BUDGET ? Runtime.getRuntime().maxMemory() / 4 : stageBudgetBytes;
-        long hidden = inputs.getFirst().length / tokens;
-        long widest = 0;
-        for (LinearGroup group : block.groups()) {
-            widest = Math.max(widest, block.linear(group.members().getFirst()).inFeatures());
-        }
-        long bytes = 4L * inputs.size() * tokens * (hidden + widest);
-        if (bytes > budget) {
-            LOG.info("block {}: resumable stages would hold {} MB (budget {} MB): re-running the block per group",
-                    block.index(), bytes >> 20, budget >> 20);
-            return false;
-        }
-        return true;
     }
 
     /**
@@ -124,43 +106,27 @@ public final class GptqMethod implements QuantizationMethod {
         List<LinearGroup> groups = block.groups();
         int total = totalSteps(groups);
         int[] done = {0};
-        List<BlockStage> stages = new ArrayList<>(inputs.size());
-        for (float[] x : inputs) {
-            stages.add(block.beginStage(x, tokens));
-        }
+        StagedForward stages = StagedForward.begin(block, inputs, tokens);
         for (LinearGroup group : groups) {
             progress.onProgress(new Progress("gptq hessian " + group.role(), done[0], total));
             long t0 = System.nanoTime();
             HessianAccumulator h = new HessianAccumulator(block.linear(group.members().getFirst()).inFeatures());
-            for (BlockStage stage : stages) {
+            for (int s = 0; s < stages.size(); s++) {
                 checkInterrupted(block);
-                if (stage.next() != group.role()) {
-                    throw new IllegalStateException("block " + block.index() + ": the resumable forward reached "
-                            + stage.next() + " where group " + group.role() + " runs next");
-                }
-                Activations.requireFinite(stage.groupInput(), tokens, h.in(), "block " + block.index() + " " + group.role() + " input");
-                h.addSequence(stage.groupInput(), tokens);
+                float[] x = stages.groupInput(s, group.role());
+                Activations.requireFinite(x, tokens, h.in(), "block " + block.index() + " " + group.role() + " input");
+                h.addSequence(x, tokens);
             }
             done[0]++;
             float[] H = h.hessian();
             long t1 = System.nanoTime();
             quantizeGroup(block, group, H, layers, progress, done, total);
             long t2 = System.nanoTime();
-            for (int s = 0; s < stages.size(); s++) {
-                checkInterrupted(block);
-                stages.set(s, block.advance(stages.get(s))); // the old stage's arrays become garbage here
-            }
+            stages.advance();
             LOG.debug("block {} {}: hessian {} ms, gptq {} ms, advance {} ms", block.index(), group.role(),
                     (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000);
         }
-        List<float[]> outputs = new ArrayList<>(stages.size());
-        for (BlockStage stage : stages) {
-            if (!stage.done()) {
-                throw new IllegalStateException("block " + block.index() + ": the resumable forward stopped before "
-                        + stage.next() + ", which is in no group");
-            }
-            outputs.add(stage.residual());
-        }
+        List<float[]> outputs = stages.outputs();
         progress.onProgress(new Progress("gptq done", total, total));
         return new BlockOutcome(new BlockReport(block.index(), layers, (System.nanoTime() - start) / 1_000_000), outputs);
     }

@@ -17,14 +17,17 @@ import io.github.dllmquant.core.progress.Progress;
 import io.github.dllmquant.core.progress.ProgressListener;
 import io.github.dllmquant.core.quant.ActivationQuantizer;
 import io.github.dllmquant.core.quant.QuantizedWeight;
+import io.github.dllmquant.core.spi.GroupRole;
 import io.github.dllmquant.core.spi.LinearGroup;
 import io.github.dllmquant.core.spi.LinearRole;
 import io.github.dllmquant.core.spi.ModelDims;
 import io.github.dllmquant.core.spi.NormRole;
 import io.github.dllmquant.core.spi.QuantizableBlock;
 import io.github.dllmquant.core.spi.QuantizableModel;
+import io.github.dllmquant.methods.BlockOutcome;
 import io.github.dllmquant.methods.BlockReport;
 import io.github.dllmquant.methods.QuantizationMethod;
+import io.github.dllmquant.methods.StagedForward;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -132,9 +135,22 @@ public final class QuaRot implements QuantizationMethod {
     }
 
     private final Config config;
+    private final long stageBudgetBytes;
 
     public QuaRot(Config config) {
+        this(config, StagedForward.AUTO_BUDGET);
+    }
+
+    /**
+     * @param stageBudgetBytes most bytes of resumable-forward stages to keep ({@link StagedForward#AUTO_BUDGET}: a
+     *                         quarter of the maximum heap; 0: always re-run the block per group)
+     */
+    public QuaRot(Config config, long stageBudgetBytes) {
+        if (stageBudgetBytes < 0 && stageBudgetBytes != StagedForward.AUTO_BUDGET) {
+            throw new IllegalArgumentException("stage budget must be >= 0 bytes or AUTO_BUDGET, got " + stageBudgetBytes);
+        }
         this.config = config;
+        this.stageBudgetBytes = stageBudgetBytes;
     }
 
     /**
@@ -303,7 +319,21 @@ public final class QuaRot implements QuantizationMethod {
 
     @Override
     public BlockReport quantizeBlock(QuantizableBlock block, List<float[]> inputs, int tokens, ProgressListener progress) {
+        return quantizeBlockWithOutputs(block, inputs, tokens, progress).report();
+    }
+
+    /**
+     * Quantizes the groups true-sequentially on a resumable forward ({@link StagedForward}: each part of the block
+     * runs once per sequence, and the last advance gives the outputs the calibrator needs) when its stages fit the
+     * stage budget; otherwise each group's inputs come from a forward from the block input (no outputs). Both
+     * give the same bits.
+     */
+    @Override
+    public BlockOutcome quantizeBlockWithOutputs(QuantizableBlock block, List<float[]> inputs, int tokens,
+                                                 ProgressListener progress) {
         long t0 = System.nanoTime();
+        StagedForward staged = StagedForward.fits(block, inputs, tokens, stageBudgetBytes)
+                ? StagedForward.begin(block, inputs, tokens) : null;
         List<BlockReport.LayerReport> layers = new ArrayList<>();
         int total = block.groups().size();
         int done = 0;
@@ -322,21 +352,17 @@ public final class QuaRot implements QuantizationMethod {
                 if (hessian == null && s > 0) {
                     break;
                 }
-                float[][] captured = new float[1][];
-                block.forward(inputs.get(s), tokens, (role, x, t) -> {
-                    if (role == group.role()) {
-                        captured[0] = Arrays.copyOf(x, t * in);
-                    }
-                });
+                float[] captured = staged != null
+                        ? Arrays.copyOf(staged.groupInput(s, group.role()), tokens * in)
+                        : forwardToGroup(block, group.role(), inputs.get(s), tokens, in);
                 if (s == 0) {
-                    probe = captured[0].clone();
+                    probe = captured.clone();
                 }
                 if (hessian != null) {
-                    float[] rotated = captured[0];
                     if (online != null) {
-                        online.apply(rotated, tokens); // Hessians of the rotated inputs, as the kernels will see them
+                        online.apply(captured, tokens); // Hessians of the rotated inputs, as the kernels will see them
                     }
-                    hessian.addSequence(rotated, tokens);
+                    hessian.addSequence(captured, tokens);
                 }
             }
             float[] h = hessian == null ? null : hessian.hessian();
@@ -366,10 +392,24 @@ public final class QuaRot implements QuantizationMethod {
                 layers.add(new BlockReport.LayerReport(block.name(role), q.format(), loss,
                         online == null ? note : note + ", online " + online.describe()));
             }
+            if (staged != null) {
+                staged.advance();
+            }
         }
         long millis = (System.nanoTime() - t0) / 1_000_000;
         LOG.debug("quarot block {}: {} layers in {} ms", block.index(), layers.size(), millis);
-        return new BlockReport(block.index(), layers, millis);
+        return new BlockOutcome(new BlockReport(block.index(), layers, millis), staged == null ? null : staged.outputs());
+    }
+
+    /** A copy of {@code group}'s input on a forward of the whole block from {@code x}. */
+    private static float[] forwardToGroup(QuantizableBlock block, GroupRole group, float[] x, int tokens, int in) {
+        float[][] captured = new float[1][];
+        block.forward(x, tokens, (role, input, t) -> {
+            if (role == group) {
+                captured[0] = Arrays.copyOf(input, t * in);
+            }
+        });
+        return captured[0];
     }
 
     private static InputTransform onlineTransform(Linear l) {

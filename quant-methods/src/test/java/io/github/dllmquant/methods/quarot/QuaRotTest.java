@@ -9,10 +9,16 @@ import io.github.dllmquant.core.quant.ActivationQuantizer;
 import io.github.dllmquant.core.spi.ActivationObserver;
 import io.github.dllmquant.core.spi.LinearRole;
 import io.github.dllmquant.core.spi.NormRole;
+import io.github.dllmquant.methods.BlockOutcome;
+import io.github.dllmquant.methods.BlockReport;
+import io.github.dllmquant.methods.synthetic.CountingBlock;
 import io.github.dllmquant.methods.synthetic.RtnWeightActivation;
 import io.github.dllmquant.methods.synthetic.SyntheticModel;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -128,5 +134,44 @@ class QuaRotTest {
         assertThat(m.block(0).linear(LinearRole.DOWN).format()).contains("hadamard");
         double err = logitError(m, ref, SyntheticModel.sequences(2, 16, 64, 3));
         assertThat(err).as("W8A16 g32 QuaRot").isLessThan(0.01);
+    }
+
+    @ParameterizedTest
+    @EnumSource(QuaRot.WeightAlgorithm.class)
+    void resumableAndRerunningCalibrationGiveTheSameBits(QuaRot.WeightAlgorithm algorithm) {
+        QuaRot.Config config = new QuaRot.Config(4, -1, algorithm, false, ActivationQuantizer.symmetric(8), 0, false);
+        QuaRot kept = new QuaRot(config);
+        QuaRot rerunning = new QuaRot(config, 0);
+        SyntheticModel a = model(8, 2, 16, 256);
+        SyntheticModel b = model(8, 2, 16, 256);
+        kept.prepareModel(a, ProgressListener.NONE);
+        rerunning.prepareModel(b, ProgressListener.NONE);
+        List<float[]> inputs = new ArrayList<>();
+        for (int[] ids : SyntheticModel.sequences(3, 16, 64, 4)) {
+            inputs.add(a.embed(ids));
+        }
+        CountingBlock staged = new CountingBlock(a.block(0));
+        CountingBlock rerun = new CountingBlock(b.block(0));
+
+        BlockOutcome fromStages = kept.quantizeBlockWithOutputs(staged, inputs, 16, ProgressListener.NONE);
+        BlockOutcome fromForwards = rerunning.quantizeBlockWithOutputs(rerun, inputs, 16, ProgressListener.NONE);
+
+        // every part of the block runs once per sequence; the re-running path runs the whole block per group
+        int groups = staged.groups().size();
+        assertThat(staged.forwards).isZero();
+        assertThat(staged.advances).isEqualTo(groups * inputs.size());
+        assertThat(rerun.forwards).isEqualTo(algorithm == QuaRot.WeightAlgorithm.GPTQ ? groups * inputs.size() : groups);
+        assertThat(fromForwards.outputs()).isNull();
+        for (LinearRole role : LinearRole.values()) {
+            assertThat(staged.linear(role).effectiveWeight()).as("%s weight", role)
+                    .containsExactly(rerun.linear(role).effectiveWeight());
+        }
+        assertThat(fromStages.report().layers()).extracting(BlockReport.LayerReport::loss)
+                .containsExactlyElementsOf(fromForwards.report().layers().stream().map(BlockReport.LayerReport::loss).toList());
+        // the outputs handed to the calibrator are the quantized block's forward, bit for bit
+        assertThat(fromStages.outputs()).hasSameSizeAs(inputs);
+        for (int s = 0; s < inputs.size(); s++) {
+            assertThat(fromStages.outputs().get(s)).containsExactly(rerun.forward(inputs.get(s), 16, ActivationObserver.NONE));
+        }
     }
 }
