@@ -12,7 +12,8 @@ package io.github.dllmquant.core.kernels.integer;
  *       weights shifted by one, see {@link #gemm(Int8Weights, QuantizedActivations, float[], int, int)}),
  *       the scalar specification's epilogue: bit-identical to it.</li>
  *   <li>int4 weights with groups, zeros in [0, 15], groups of at most 16 steps: float lane accumulation
- *       ({@link Int16Tiles#grouped4x2}); every cell is computed by the same lane arithmetic whatever the
+ *       ({@link Int16Tiles#grouped4x2}, {@link Int16Tiles#grouped4x2Long}); every cell is computed by the
+ *       same lane arithmetic whatever the
  *       tile shape, so a row's result does not depend on the row range or thread split.</li>
  * </ul>
  */
@@ -163,7 +164,8 @@ final class Int16Gemm {
         float[] sa = a.scales();
         int[] za = a.zeros();
         short[] wq = scratch(ROW_BLOCK * k);
-        float[] lanes = new float[io.github.dllmquant.core.kernels.VectorWidth.FLOAT_LANES];
+        // |q − z| ≤ 15 times |code| ≤ 128 (8-bit activations) or 8 (≤ 4 bits)
+        boolean shortPairs = Int16Tiles.shortPairSums(groupSize, 15 * (a.quantizer().bits() <= 4 ? 8 : 128));
         float[] sums = new float[16];
         for (int r0 = rowStart; r0 < rowEnd; r0 += ROW_BLOCK) {
             int r1 = Math.min(rowEnd, r0 + ROW_BLOCK);
@@ -174,7 +176,11 @@ final class Int16Gemm {
             int t = 0;
             for (; t < tokens4; t += 4) {
                 for (int o = r0; o < pairsEnd; o += 2) {
-                    Int16Tiles.grouped4x2(as, t * k, k, wq, (o - r0) * k, k, o, ws, groups, groupSize, lanes, sums);
+                    if (shortPairs) {
+                        Int16Tiles.grouped4x2(as, t * k, k, wq, (o - r0) * k, k, o, ws, groups, groupSize, sums);
+                    } else {
+                        Int16Tiles.grouped4x2Long(as, t * k, k, wq, (o - r0) * k, k, o, ws, groups, groupSize, sums);
+                    }
                     for (int i = 0; i < 4; i++) {
                         for (int j = 0; j < 2; j++) {
                             y[(t + i) * out + o + j] = sa[t + i] * (sums[i * 4 + j] - za[t + i] * corr[o + j]);
@@ -184,7 +190,7 @@ final class Int16Gemm {
             }
             for (; t < tokens; t++) {
                 for (int o = r0; o < pairsEnd; o += 2) {
-                    Int16Tiles.grouped1x2(as, t * k, wq, (o - r0) * k, k, o, ws, groups, groupSize, lanes, sums);
+                    Int16Tiles.grouped1x2(as, t * k, wq, (o - r0) * k, k, o, ws, groups, groupSize, sums);
                     for (int j = 0; j < 2; j++) {
                         y[t * out + o + j] = sa[t] * (sums[j] - za[t] * corr[o + j]);
                     }
@@ -193,7 +199,7 @@ final class Int16Gemm {
             if (pairsEnd < r1) {
                 int o = pairsEnd;
                 for (t = 0; t < tokens; t++) {
-                    Int16Tiles.grouped1x1(as, t * k, wq, (o - r0) * k, o, ws, groups, groupSize, lanes, sums);
+                    Int16Tiles.grouped1x1(as, t * k, wq, (o - r0) * k, o, ws, groups, groupSize, sums);
                     y[t * out + o] = sa[t] * (sums[0] - za[t] * corr[o]);
                 }
             }

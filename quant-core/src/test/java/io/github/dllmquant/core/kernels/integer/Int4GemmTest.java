@@ -164,6 +164,44 @@ class Int4GemmTest {
     }
 
     @Test
+    void groupedTilesExactAtTheirLaneLimits() {
+        Random rnd = new Random(41);
+        int sl = Int16Tiles.SL;
+        // 8 steps per group: the longest group whose two int16 lanes of an int32 lane still sum into a short
+        // (2·8·15·128 = 30720) and so takes the single-shift tile; 16 steps: the two-shift tile
+        assertThat(Int16Tiles.shortPairSums(8 * sl, 15 * 128)).isTrue();
+        assertThat(Int16Tiles.shortPairSums(16 * sl, 15 * 128)).isFalse();
+        assertThat(Int16Tiles.shortPairSums(16 * sl, 15 * 8)).isTrue();
+        for (int steps : new int[]{8, 16}) {
+            int groupSize = steps * sl;
+            int in = 3 * groupSize;
+            int out = 7;
+            byte[] codes = new byte[out * in];
+            float[] zeros = new float[out * 3];
+            float[] scales = new float[out * 3];
+            for (int j = 0; j < zeros.length; j++) {
+                // q − z = −15 everywhere (zero 15, code 0) or +15 (zero 0, code 15): every product ±1920
+                zeros[j] = j % 2 == 0 ? 15f : 0f;
+                scales[j] = 0.25f + j;
+            }
+            for (int o = 0; o < out; o++) {
+                for (int i = 0; i < in; i++) {
+                    codes[o * in + i] = (byte) (zeros[o * 3 + i / groupSize] == 0f ? 15 : 0);
+                }
+            }
+            QuantizedWeight q = new QuantizedWeight(out, in, 4, groupSize, false, codes, scales, zeros);
+            float[] x = new float[9 * in];
+            java.util.Arrays.fill(x, -1000f);
+            for (int i = 5 * in; i < x.length; i++) {
+                x[i] = rnd.nextBoolean() ? 1000f : -1000f;
+            }
+            check(q, x, 9, new ActivationQuantizer(8, true, 0.5f), "lane limit, " + steps + " steps a8");
+            check(q, x, 9, ActivationQuantizer.asymmetric(8), "lane limit, " + steps + " steps a8 asym");
+            check(q, x, 9, new ActivationQuantizer(4, true, 0.5f), "lane limit, " + steps + " steps a4");
+        }
+    }
+
+    @Test
     void groupedBitsDoNotDependOnRowRangeOrJitTier() {
         Random rnd = new Random(31);
         // 9 tokens (two 4-token tiles and a tail), 11 rows (odd), 5 groups: every tile shape of the kernel
