@@ -11,7 +11,8 @@ import static org.assertj.core.api.Assertions.within;
 
 class FastHadamardTest {
 
-    private static float[] random(int n, long seed) {
+    /** {@code n} standard Gaussian floats from {@code Random(seed)} (shared with {@link HadamardTransformTest}). */
+    static float[] random(int n, long seed) {
         Random r = new Random(seed);
         float[] x = new float[n];
         for (int i = 0; i < n; i++) {

@@ -2,28 +2,17 @@ package io.github.dllmquant.core.hadamard;
 
 import org.junit.jupiter.api.Test;
 
-import java.util.Random;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 class HadamardTransformTest {
 
-    private static float[] random(int n, long seed) {
-        Random r = new Random(seed);
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) r.nextGaussian();
-        }
-        return x;
-    }
-
     /** Transforming the input online and the weight rows offline leaves x·wᵀ unchanged. */
     private static void assertInvariant(HadamardTransform t) {
         int n = t.width();
-        float[] x = random(n, 1);
-        float[] w = random(n, 2);
+        float[] x = FastHadamardTest.random(n, 1);
+        float[] w = FastHadamardTest.random(n, 2);
         double ref = 0;
         for (int i = 0; i < n; i++) {
             ref += (double) x[i] * w[i];
@@ -71,7 +60,7 @@ class HadamardTransformTest {
         HadamardTransform b = HadamardTransform.fromSpec(new HadamardTransform.Spec(spec.kind(), spec.width(),
                 spec.heads(), spec.hadK(), spec.signs()));
         assertThat(b.spec()).isEqualTo(spec);
-        float[] x = random(2 * 384, 3);
+        float[] x = FastHadamardTest.random(2 * 384, 3);
         float[] y = x.clone();
         a.apply(x, 2);
         b.apply(y, 2);

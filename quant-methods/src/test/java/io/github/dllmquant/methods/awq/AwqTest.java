@@ -1,6 +1,7 @@
 package io.github.dllmquant.methods.awq;
 
 import io.github.dllmquant.core.quant.WeightQuantizer;
+import io.github.dllmquant.methods.synthetic.SyntheticModel;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -15,11 +16,8 @@ class AwqTest {
     void clipSearchMatchesTheTokenLoopDefinition() {
         Random r = new Random(2);
         int out = 5, in = 16, g = 8, tokens = 40;
-        float[] W = new float[out * in];
-        for (int i = 0; i < W.length; i++) {
-            W[i] = (float) r.nextGaussian();
-        }
-        List<float[]> x = List.of(gaussian(r, tokens * in), gaussian(r, tokens * in));
+        float[] W = SyntheticModel.gaussian(r, out * in, 1f);
+        List<float[]> x = List.of(SyntheticModel.gaussian(r, tokens * in, 1f), SyntheticModel.gaussian(r, tokens * in, 1f));
         WeightQuantizer grid = new WeightQuantizer(3, g, false, WeightQuantizer.Grid.AWQ, false);
         Awq awq = new Awq(grid, null, 20, true);
         float[] got = W.clone();
@@ -65,13 +63,5 @@ class AwqTest {
         }
         assertThat(got).containsExactly(want, within(0f));
         assertThat(got).isNotEqualTo(W); // some groups were clipped: the comparison is not vacuous
-    }
-
-    static float[] gaussian(Random r, int n) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) r.nextGaussian();
-        }
-        return v;
     }
 }

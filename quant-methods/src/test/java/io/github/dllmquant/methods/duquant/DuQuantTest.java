@@ -10,6 +10,7 @@ import io.github.dllmquant.methods.BlockReport;
 import io.github.dllmquant.methods.synthetic.OutlierBlocks;
 import io.github.dllmquant.methods.synthetic.RtnWeightActivation;
 import io.github.dllmquant.methods.synthetic.SyntheticBlock;
+import io.github.dllmquant.methods.synthetic.SyntheticModel;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -54,10 +55,7 @@ class DuQuantTest {
         int n = 32;
         int rows = 40;
         Random r = new Random(3);
-        float[] x = new float[rows * n];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) r.nextGaussian();
-        }
+        float[] x = SyntheticModel.gaussian(r, rows * n, 1f);
         for (int t = 0; t < rows; t++) {
             x[t * n + 7] *= 60;
         }

@@ -4,6 +4,7 @@ import io.github.dllmquant.core.linear.Linear;
 import io.github.dllmquant.core.quant.QuantizedWeight;
 import io.github.dllmquant.core.quant.WeightQuantizer;
 import io.github.dllmquant.methods.rtn.Rtn;
+import io.github.dllmquant.methods.synthetic.SyntheticModel;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
@@ -17,8 +18,8 @@ class GptqTest {
     void tinyCaseMatchesAnIndependentDoubleComputation() {
         Random r = new Random(3);
         int out = 4, in = 8;
-        float[] W = gaussian(r, out * in, 1f);
-        float[] X = gaussian(r, 32 * in, 1f);
+        float[] W = SyntheticModel.gaussian(r, out * in, 1f);
+        float[] X = SyntheticModel.gaussian(r, 32 * in, 1f);
         float[] H = hessian(X, 32, in);
         for (boolean sym : new boolean[]{true, false}) {
             WeightQuantizer grid = WeightQuantizer.of(4, 4, sym);
@@ -38,8 +39,8 @@ class GptqTest {
     void dynamicGroupsInsideABatchUseStaleParamsLikeTheReference() {
         Random r = new Random(5);
         int out = 6, in = 16;
-        float[] W = gaussian(r, out * in, 1f);
-        float[] X = gaussian(r, 64 * in, 1f);
+        float[] W = SyntheticModel.gaussian(r, out * in, 1f);
+        float[] X = SyntheticModel.gaussian(r, 64 * in, 1f);
         float[] H = hessian(X, 64, in);
         // g = 4 inside batches of 8: the second group of each batch takes params from the batch-start W
         GptqResult got = Gptq.quantize(W, out, in, H, new GptqSettings(WeightQuantizer.of(3, 4, true), 0.01, 0.01, 8, false, false));
@@ -54,8 +55,8 @@ class GptqTest {
     void actOrderWithDynamicGroupsPermutesColumnsAndGIdxDescribesTheGather() {
         Random r = new Random(11);
         int out = 5, in = 8;
-        float[] W = gaussian(r, out * in, 1f);
-        float[] X = gaussian(r, 40 * in, 1f);
+        float[] W = SyntheticModel.gaussian(r, out * in, 1f);
+        float[] X = SyntheticModel.gaussian(r, 40 * in, 1f);
         for (int t = 0; t < 40; t++) {
             X[t * in + 6] *= 8; // channel 6 has the largest diag H: processed first
         }
@@ -71,7 +72,7 @@ class GptqTest {
         // the layer (permuted weight + online gather) equals the weight dequantized through g_idx
         Linear layer = GptqMethod.apply(got, null, null);
         QuantizedWeight q = got.weight();
-        float[] x = gaussian(r, 3 * in, 1f);
+        float[] x = SyntheticModel.gaussian(r, 3 * in, 1f);
         float[] y = new float[3 * out];
         layer.forward(x, 3, y);
         for (int t = 0; t < 3; t++) {
@@ -116,7 +117,7 @@ class GptqTest {
     void gptqBeatsRtnOnALayerWithPlantedActivationOutliers() {
         Random r = new Random(17);
         int out = 48, in = 128, tokens = 1024;
-        float[] W = gaussian(r, out * in, 0.05f);
+        float[] W = SyntheticModel.gaussian(r, out * in, 0.05f);
         float[] calib = outlierActivations(r, tokens, in);
         float[] test = outlierActivations(new Random(99), tokens, in);
         for (int g : new int[]{-1, 32}) {
@@ -296,14 +297,6 @@ class GptqTest {
 
     // --- helpers ---
 
-    static float[] gaussian(Random r, int n, float sigma) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) r.nextGaussian() * sigma;
-        }
-        return x;
-    }
-
     /**
      * Correlated activations (rank-16 mixing plus noise, as real hidden states are) with three channels
      * 50–100× larger on every token. The mixing matrix is fixed, so calibration and test draws share it.
@@ -311,8 +304,8 @@ class GptqTest {
     static float[] outlierActivations(Random r, int tokens, int in) {
         Random fixed = new Random(12345);
         int rank = 16;
-        float[] mix = gaussian(fixed, rank * in, 1f);
-        float[] x = gaussian(r, tokens * in, 0.3f);
+        float[] mix = SyntheticModel.gaussian(fixed, rank * in, 1f);
+        float[] x = SyntheticModel.gaussian(r, tokens * in, 0.3f);
         for (int t = 0; t < tokens; t++) {
             for (int k = 0; k < rank; k++) {
                 float z = (float) r.nextGaussian();

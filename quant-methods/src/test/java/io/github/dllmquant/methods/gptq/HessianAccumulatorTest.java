@@ -1,5 +1,6 @@
 package io.github.dllmquant.methods.gptq;
 
+import io.github.dllmquant.methods.synthetic.SyntheticModel;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
@@ -17,10 +18,7 @@ class HessianAccumulatorTest {
         HessianAccumulator acc = new HessianAccumulator(in);
         double[] want = new double[in * in];
         for (int len : lengths) {
-            float[] x = new float[len * in];
-            for (int k = 0; k < x.length; k++) {
-                x[k] = (float) r.nextGaussian();
-            }
+            float[] x = SyntheticModel.gaussian(r, len * in, 1f);
             acc.addSequence(x, len);
             for (int t = 0; t < len; t++) {
                 for (int i = 0; i < in; i++) {

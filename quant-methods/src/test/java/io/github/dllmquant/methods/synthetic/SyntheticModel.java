@@ -90,8 +90,8 @@ public final class SyntheticModel implements QuantizableModel {
         return m;
     }
 
-    /** {@code n} Gaussian values times {@code sigma}, rounded to float before the product. */
-    static float[] gaussian(Random r, int n, float sigma) {
+    /** {@code n} Gaussian values times {@code sigma}, rounded to float before the product (the tests' random data). */
+    public static float[] gaussian(Random r, int n, float sigma) {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) {
             x[i] = (float) r.nextGaussian() * sigma;
