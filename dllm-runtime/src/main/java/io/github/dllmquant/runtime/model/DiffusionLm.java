@@ -114,7 +114,7 @@ public final class DiffusionLm implements QuantizableModel, AutoCloseable {
      * position i (Dream's raw, unshifted rows). LLaDA with {@code scale_logits} is scaled here.
      */
     public float[] logits(int[] ids) {
-        return fullForward(ids, null);
+        return fullForward(ids);
     }
 
     /**
@@ -249,13 +249,25 @@ public final class DiffusionLm implements QuantizableModel, AutoCloseable {
      * Starts an approximate KV cache (dllm-runtime.md §6): one full forward on {@code ids} that also keeps
      * every layer's keys (after RoPE) and values of all positions. The returned cache holds only per-call
      * state, so several caches of one model may be used concurrently; its {@link KvCache#logits()} are
-     * exactly {@link #logits(int[])} of {@code ids}.
+     * exactly {@link #logits(int[])} of {@code ids}. The last layer stops at its keys and values: the rest of it
+     * and the LM head run when logits are read, for the rows read ({@link KvCache#logitsOfRows}).
      */
     public KvCache startCache(int[] ids) {
         int L = checkIds(ids);
         LayerKv[] layers = new LayerKv[blocks.length];
-        float[] logits = fullForward(ids, layers);
-        return new KvCache(this, L, layers, logits);
+        float[] x = embedRows(ids, 0, L);
+        // the blocks: bidirectional attention and SwiGLU MLP, each added into x, keeping their K/V
+        for (int b = 0; b < blocks.length - 1; b++) {
+            int layer = b;
+            blocks[b].forwardInPlace(x, L, ActivationObserver.NONE, kv -> layers[layer] = kv);
+        }
+        if (blocks.length == 0) {
+            return new KvCache(this, L, layers, null, head(x, L));
+        }
+        TransformerBlock last = blocks[blocks.length - 1];
+        TransformerBlock.Prepared prepared = last.prepareRows(x, 0, L);
+        layers[blocks.length - 1] = last.transposedKv(prepared);
+        return new KvCache(this, L, layers, prepared, null);
     }
 
     /**
@@ -268,48 +280,114 @@ public final class DiffusionLm implements QuantizableModel, AutoCloseable {
     }
 
     /**
-     * Raw logits of rows {@code [from, to)} of {@code ids} against cached keys and values: embeddings and
-     * every layer run only on those rows; their attention reads the cache for all other positions.
+     * Raw logits of the positions {@code picked} (each in {@code [from, to)}, in output order; null: all of
+     * {@code [from, to)}) of {@code ids} against cached keys and values: embeddings and every layer run only on
+     * rows {@code [from, to)}, whose attention reads the cache for all other positions; the last layer after its
+     * keys and values and the LM head run only for the picked rows.
      */
-    float[] cachedRows(int[] ids, int from, int to, LayerKv[] layers) {
-        return cachedRows(ids, from, to, layers, null);
+    float[] cachedRows(int[] ids, int from, int to, LayerKv[] layers, int[] picked) {
+        int L = checkIds(ids);
+        int rows = to - from;
+        int[] local = localRows(picked, from, rows);
+        if (local.length == 0) {
+            return new float[0];
+        }
+        float[] x = embedRows(ids, from, rows);
+        for (int b = 0; b < blocks.length - 1; b++) {
+            blocks[b].forwardRowsInPlace(x, from, rows, layers[b], L, null);
+        }
+        if (blocks.length == 0) {
+            return head(gatherRows(x, local), local.length);
+        }
+        TransformerBlock last = blocks[blocks.length - 1];
+        TransformerBlock.Prepared prepared = last.prepareRows(x, from, rows);
+        LayerKv kv = layers[blocks.length - 1];
+        return head(last.finishRows(prepared, local, kv.keys(), kv.values(), L, true), local.length);
     }
 
     /**
-     * As {@link #cachedRows(int[], int, int, LayerKv[])}; with {@code refreshed} non-null, every layer's cache
-     * with the rows' fresh K/V in place of the cached ones is stored there (the cache of a partial refresh).
+     * A partial refresh of rows {@code [0, to)} of {@code ids} against {@code layers}: every layer's cache with the
+     * rows' fresh K/V in place of the cached ones goes to {@code refreshed}; returns the last layer's prepared rows
+     * (its keys and values are in {@code refreshed}), whose logits {@link #pendingLogits} computes on demand.
      */
-    float[] cachedRows(int[] ids, int from, int to, LayerKv[] layers, LayerKv[] refreshed) {
+    TransformerBlock.Prepared refreshedRows(int[] ids, int to, LayerKv[] layers, LayerKv[] refreshed) {
         int L = checkIds(ids);
-        int rows = to - from;
+        float[] x = embedRows(ids, 0, to);
+        for (int b = 0; b < blocks.length - 1; b++) {
+            int layer = b;
+            blocks[b].forwardRowsInPlace(x, 0, to, layers[b], L, kv -> refreshed[layer] = kv);
+        }
+        if (blocks.length == 0) {
+            return new TransformerBlock.Prepared(x, null, null, null, 0, to);
+        }
+        TransformerBlock last = blocks[blocks.length - 1];
+        TransformerBlock.Prepared prepared = last.prepareRows(x, 0, to);
+        refreshed[blocks.length - 1] = last.mergedKv(layers[blocks.length - 1], prepared, L);
+        return prepared;
+    }
+
+    /**
+     * Raw logits of the rows {@code picked} (indices into {@code prepared}'s rows, in output order) of a pass whose
+     * last layer stopped at its keys and values ({@link #startCache}, {@link #refreshedRows}): the rest of the last
+     * layer over {@code last} (that layer's K/V of all {@code L} positions) and the LM head. The same bits as
+     * those rows of the whole pass.
+     */
+    float[] pendingLogits(TransformerBlock.Prepared prepared, LayerKv last, int L, int[] picked) {
+        if (picked.length == 0) {
+            return new float[0];
+        }
+        if (blocks.length == 0) {
+            return head(gatherRows(prepared.x(), picked), picked.length);
+        }
+        return head(blocks[blocks.length - 1].finishRows(prepared, picked, last.keys(), last.values(), L, false),
+                picked.length);
+    }
+
+    /** Positions {@code picked} (null: all) as indices into rows {@code from..from+rows−1}. */
+    private static int[] localRows(int[] picked, int from, int rows) {
+        if (picked == null) {
+            return TransformerBlock.allRows(rows);
+        }
+        int[] local = new int[picked.length];
+        for (int i = 0; i < picked.length; i++) {
+            if (picked[i] < from || picked[i] >= from + rows) {
+                throw new IllegalArgumentException("position " + picked[i] + " is outside the computed rows ["
+                        + from + ", " + (from + rows) + ")");
+            }
+            local[i] = picked[i] - from;
+        }
+        return local;
+    }
+
+    /** Rows {@code picked} of the {@code (rows, hidden)} array {@code x}, in that order. */
+    private float[] gatherRows(float[] x, int[] picked) {
+        int dim = config.hidden();
+        float[] out = new float[picked.length * dim];
+        for (int i = 0; i < picked.length; i++) {
+            System.arraycopy(x, picked[i] * dim, out, i * dim, dim);
+        }
+        return out;
+    }
+
+    /** Token embeddings of positions {@code from..from+rows−1} of {@code ids}. */
+    private float[] embedRows(int[] ids, int from, int rows) {
         int dim = config.hidden();
         EmbeddingTable wte = embedding;
-        float[] x = new float[rows * dim];
+        float[] x = new float[rows * dim]; // (rows, hidden) the residual stream
         for (int t = 0; t < rows; t++) {
             wte.copyRow(ids[from + t], x, t * dim);
         }
-        for (int b = 0; b < blocks.length; b++) {
-            int layer = b;
-            blocks[b].forwardRowsInPlace(x, from, rows, layers[b], L,
-                    refreshed == null ? null : kv -> refreshed[layer] = kv);
-        }
-        return head(x, rows);
+        return x;
     }
 
-    /** The whole sequence; with {@code layers} non-null, every layer's K/V is kept there for a cache. */
-    private float[] fullForward(int[] ids, LayerKv[] layers) {
+    /** The whole sequence. */
+    private float[] fullForward(int[] ids) {
         int L = checkIds(ids);
-        int dim = config.hidden();
-        EmbeddingTable wte = embedding;
         // token embedding
-        float[] x = new float[L * dim]; // (L, hidden) the residual stream
-        for (int t = 0; t < L; t++) {
-            wte.copyRow(ids[t], x, t * dim);
-        }
+        float[] x = embedRows(ids, 0, L);
         // the blocks: bidirectional attention and SwiGLU MLP, each added into x
-        for (int b = 0; b < blocks.length; b++) {
-            int layer = b;
-            blocks[b].forwardInPlace(x, L, ActivationObserver.NONE, layers == null ? null : kv -> layers[layer] = kv);
+        for (TransformerBlock block : blocks) {
+            block.forwardInPlace(x, L, ActivationObserver.NONE);
         }
         return head(x, L);
     }

@@ -189,33 +189,112 @@ public final class TransformerBlock implements QuantizableBlock {
      *               cached entries (a copy; {@code cached} is not written)
      */
     void forwardRowsInPlace(float[] x, int from, int rows, LayerKv cached, int L, LayerKv.Sink fresh) {
-        int dim = config.hidden();
-        float eps = (float) config.rmsEps();
-        float[] xb = new float[rows * dim];
-        Kernels.rmsNorm(x, attentionNorm, eps, xb, rows, dim);
-        Qkv projected = projectQkv(xb, rows);
-        float[] q = projected.q();
-        float[] kRows = projected.k();
-        float[] vRows = projected.v();
-        // RoPE at the rows' absolute positions, so fresh keys line up with the cached ones
-        Kernels.rope(q, rows, config.heads(), from, rope);
-        Kernels.rope(kRows, rows, config.kvHeads(), from, rope);
-        float[] att = new float[rows * LayerShapes.qDim(config)];
+        Prepared prepared = prepareRows(x, from, rows);
+        float[] out;
         if (fresh != null) {
             // the refreshed cache: the rows' fresh K/V merged into a copy, which attention then reads whole
-            LayerKv merged = new LayerKv(Attention.merge(cached.keys(), kRows, from, rows, L, config.kvHeads(),
-                    config.headDim()), Attention.merge(cached.values(), vRows, from, rows, L, config.kvHeads(), config.headDim()));
+            LayerKv merged = mergedKv(cached, prepared, L);
             fresh.accept(merged);
-            Attention.attend(q, rows, merged.keys(), merged.values(), L, null, null, 0, 0, config.heads(),
-                    config.kvHeads(), config.headDim(), att);
+            out = finishRows(prepared, allRows(rows), merged.keys(), merged.values(), L, false);
         } else {
-            Attention.attend(q, rows, cached.keys(), cached.values(), L, kRows, vRows, from, rows, config.heads(),
-                    config.kvHeads(), config.headDim(), att);
+            out = finishRows(prepared, allRows(rows), cached.keys(), cached.values(), L, true);
         }
-        float[] attOut = new float[rows * dim];
-        linear(LinearRole.O).forward(att, rows, attOut);
-        Kernels.axpy(1f, attOut, 0, x, 0, rows * dim);
-        ffnInPlace(x, xb, rows, ActivationObserver.NONE);
+        System.arraycopy(out, 0, x, 0, rows * config.hidden());
+    }
+
+    /** {@code 0, 1, ..., rows−1}. */
+    static int[] allRows(int rows) {
+        int[] all = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            all[i] = i;
+        }
+        return all;
+    }
+
+    /**
+     * The part of the block up to attention for rows {@code from..from+rows−1} of a sequence (the whole sequence
+     * with {@code from = 0, rows = L}): attention rmsnorm, q/k/v and RoPE at the rows' absolute positions. With
+     * {@link #finishRows} it gives the bits of {@link #forwardInPlace} and {@link #forwardRowsInPlace} for the
+     * rows that are finished, so the last block of a pass can stop at the keys and values (all a KV cache keeps)
+     * and finish only the rows whose logits are read.
+     *
+     * @param x {@code (rows, hidden)} residual stream of the rows; kept (not copied) in the result
+     */
+    Prepared prepareRows(float[] x, int from, int rows) {
+        float[] xb = new float[rows * config.hidden()];
+        Kernels.rmsNorm(x, attentionNorm, (float) config.rmsEps(), xb, rows, config.hidden());
+        Qkv projected = projectQkv(xb, rows);
+        Kernels.rope(projected.q(), rows, config.heads(), from, rope);
+        Kernels.rope(projected.k(), rows, config.kvHeads(), from, rope);
+        return new Prepared(x, projected.q(), projected.k(), projected.v(), from, rows);
+    }
+
+    /**
+     * The rows of a {@link #prepareRows} call up to attention: their residual stream and their queries, keys and
+     * values after RoPE (row-major).
+     *
+     * @param x    {@code (rows, hidden)} residual stream entering the block
+     * @param q    {@code (rows, heads·headDim)}
+     * @param k    {@code (rows, kvHeads·headDim)}
+     * @param v    {@code (rows, kvHeads·headDim)}
+     * @param from position of the first row in its sequence
+     * @param rows rows prepared
+     */
+    record Prepared(float[] x, float[] q, float[] k, float[] v, int from, int rows) {
+    }
+
+    /**
+     * The rest of the block for some prepared rows: attention of their queries over the keys/values
+     * {@code kT}/{@code vT} of the whole sequence ({@code L} positions; with {@code freshRows} the prepared rows'
+     * own K/V are used in place of the entries at their positions, see {@link Attention#attend}), output
+     * projection, residual, MLP. Every kernel works row by row, so a row gets the bits it gets when all rows
+     * are finished.
+     *
+     * @param picked indices of the rows to finish, in {@code [0, p.rows())}, in output order
+     * @return {@code (picked.length, hidden)} the residual stream after the block of those rows
+     */
+    float[] finishRows(Prepared p, int[] picked, float[][] kT, float[][] vT, int L, boolean freshRows) {
+        int dim = config.hidden();
+        int qDim = LayerShapes.qDim(config);
+        int n = picked.length;
+        float[] qSel = new float[n * qDim];
+        float[] xs = new float[n * dim];
+        for (int j = 0; j < n; j++) {
+            int t = picked[j];
+            if (t < 0 || t >= p.rows()) {
+                throw new IllegalArgumentException("row " + t + " is outside the " + p.rows() + " prepared rows");
+            }
+            System.arraycopy(p.q(), t * qDim, qSel, j * qDim, qDim);
+            System.arraycopy(p.x(), t * dim, xs, j * dim, dim);
+        }
+        if (n == 0) {
+            return xs;
+        }
+        float[] att = new float[n * qDim];
+        if (freshRows) {
+            Attention.attend(qSel, n, kT, vT, L, p.k(), p.v(), p.from(), p.rows(), config.heads(), config.kvHeads(),
+                    config.headDim(), att);
+        } else {
+            Attention.attend(qSel, n, kT, vT, L, null, null, 0, 0, config.heads(), config.kvHeads(), config.headDim(),
+                    att);
+        }
+        float[] attOut = new float[n * dim];
+        linear(LinearRole.O).forward(att, n, attOut);
+        Kernels.axpy(1f, attOut, 0, xs, 0, n * dim);
+        ffnInPlace(xs, new float[n * dim], n, ActivationObserver.NONE);
+        return xs;
+    }
+
+    /** Per key/value head transposed keys and values of prepared rows (a whole sequence: the layout a cache keeps). */
+    LayerKv transposedKv(Prepared p) {
+        return new LayerKv(Attention.transposeHeads(p.k(), p.rows(), config.kvHeads(), config.headDim()),
+                Attention.transposeHeads(p.v(), p.rows(), config.kvHeads(), config.headDim()));
+    }
+
+    /** A copy of {@code cached} with the prepared rows' fresh K/V at their positions (the layer of a refreshed cache). */
+    LayerKv mergedKv(LayerKv cached, Prepared p, int L) {
+        return new LayerKv(Attention.merge(cached.keys(), p.k(), p.from(), p.rows(), L, config.kvHeads(), config.headDim()),
+                Attention.merge(cached.values(), p.v(), p.from(), p.rows(), L, config.kvHeads(), config.headDim()));
     }
 
     /** The MLP half of the block on {@code L} rows: rmsnorm, SwiGLU MLP, residual. */

@@ -75,10 +75,6 @@ final class LladaSampler implements Sampler {
         CachedLogits cache;
         /** The cache of the unconditional (prompt-masked) sequence of classifier-free guidance. */
         CachedLogits unconditionalCache;
-        /** Position of the first row of the last logits ({@code > 0} when a cache computed only some rows). */
-        int firstRow;
-        /** Rows of the last logits. */
-        int rowCount;
         /** Executed steps of the current block since its cache was last (re)built, that step included. */
         int stepsSinceRefresh;
         /** Positions committed since the cache was last (re)built, by that step included. */
@@ -137,19 +133,20 @@ final class LladaSampler implements Sampler {
         /** One step: forward, choose tokens and confidences at the candidates, unmask the best ones. */
         private void denoise(int block, int start, int end, int scheduled, UnmaskPolicy policy) {
             cancel.throwIfCancelled(step);
-            float[] logits = forward(start, end);
-            int rows = rowCount;
+            // the masked positions before the block end (a cached pass starts at the first of them)
+            int[] candidates = candidates(0, end);
+            float[] logits = forward(start, end, candidates);
+            // without a cache the rows of the whole sequence, with one the candidates' rows only
+            int rows = settings.cacheMode() == CacheMode.NONE ? x.length : candidates.length;
             int vocab = logits.length / rows;
             if (vocab * rows != logits.length || vocab < 1) {
                 throw new IllegalStateException("model returned " + logits.length + " logits for " + rows
                         + " positions: not a multiple");
             }
-            // with a cache only rows from firstRow on exist (firstRow reaches back to any masked prompt position)
-            int[] candidates = candidates(firstRow, end);
             int[] x0 = new int[candidates.length];
             double[] confidence = new double[candidates.length];
             for (int c = 0; c < candidates.length; c++) {
-                int off = (candidates[c] - firstRow) * vocab;
+                int off = (settings.cacheMode() == CacheMode.NONE ? candidates[c] : c) * vocab;
                 x0[c] = settings.temperature() == 0
                         ? SamplingMath.argmax(logits, off, vocab)
                         : SamplingMath.gumbelArgmax(logits, off, vocab, settings.temperature(), random);
@@ -187,14 +184,13 @@ final class LladaSampler implements Sampler {
         }
 
         /**
-         * The step's logits, with classifier-free guidance when configured. With a cache mode, the block's
-         * first step (and every step the refresh policy asks for) runs full passes that (re)start the caches,
-         * the other steps only the cached rows; the conditional and the unconditional (prompt-masked)
-         * sequences each keep their own cache.
+         * The step's logits, with classifier-free guidance when configured: without a cache mode the rows of the
+         * whole sequence; with one only the rows of {@code candidates} (the masked positions before the block
+         * end, the only rows the step reads), in that order. With a cache mode, the block's first step (and every
+         * step the refresh policy asks for) runs full passes that (re)start the caches, the other steps only the
+         * cached rows; the conditional and the unconditional (prompt-masked) sequences each keep their own cache.
          */
-        private float[] forward(int start, int end) {
-            firstRow = 0;
-            rowCount = x.length;
+        private float[] forward(int start, int end, int[] candidates) {
             boolean cached = settings.cacheMode() != CacheMode.NONE;
             int to = settings.cacheMode() == CacheMode.DUAL ? end : x.length;
             boolean blockStart = cached && cache == null;
@@ -202,31 +198,23 @@ final class LladaSampler implements Sampler {
             // (a dual cache keeps the masked suffix as the block's first pass saw it; a prefix cache has none)
             boolean refresh = blockStart || (cached
                     && settings.cacheRefresh().due(stepsSinceRefresh, committedSinceRefresh, settings.blockLength()));
+            // rows of the pass that (re)built the cache
+            int builtRows = blockStart ? x.length : to;
             if (refresh) {
                 stepsSinceRefresh = 0;
                 committedSinceRefresh = 0;
-                rowCount = blockStart ? x.length : to;
             }
-            if (cached && !refresh) {
-                // the block, or from the first masked position before it (masks inside the prompt stay candidates)
-                int from = start;
-                for (int i = 0; i < start; i++) {
-                    if (x[i] == maskId) {
-                        from = i;
-                        break;
-                    }
-                }
-                firstRow = from;
-                rowCount = to - from;
-            }
+            // a cached pass recomputes the block, or from the first masked position before it (masks inside the
+            // prompt stay candidates): from the first candidate, which is never after the block start
+            int from = Math.min(start, candidates.length == 0 ? start : candidates[0]);
             float[] logits;
             if (!cached) {
                 logits = model.logits(x.clone());
             } else if (refresh) {
                 cache = renew(cache, x.clone(), to);
-                logits = cache.logits();
+                logits = cache.logitsOfRows(builtRows, candidates);
             } else {
-                logits = cache.logits(x.clone(), firstRow, to);
+                logits = cache.logits(x.clone(), from, to, candidates);
             }
             forwardPasses++;
             if (settings.cfgScale() == 0) {
@@ -243,9 +231,9 @@ final class LladaSampler implements Sampler {
                 un = model.logits(unconditional);
             } else if (refresh) {
                 unconditionalCache = renew(unconditionalCache, unconditional, to);
-                un = unconditionalCache.logits();
+                un = unconditionalCache.logitsOfRows(builtRows, candidates);
             } else {
-                un = unconditionalCache.logits(unconditional, firstRow, to);
+                un = unconditionalCache.logits(unconditional, from, to, candidates);
             }
             forwardPasses++;
             if (un.length != logits.length) {

@@ -274,11 +274,16 @@ public final class DecodeBench {
                                      PrintStream out) {
         int mask = model.config().maskTokenId();
         LogitsFunction function = model.asLogitsFunction();
-        // JIT warm-up of this model's kernels at the benchmark's sequence length: one full and one cached pass
+        // JIT warm-up of this model's kernels at the benchmark's sequence length: one full and one cached pass,
+        // reading the block's rows as the samplers do
         int[] warm = Arrays.copyOf(prompt, prompt.length + gen);
         Arrays.fill(warm, prompt.length, warm.length, mask);
+        int[] block = new int[BLOCK_LENGTH];
+        Arrays.setAll(block, i -> prompt.length + i);
         for (int i = 0; i < 2; i++) {
-            function.startCache(warm).logits(warm, prompt.length, prompt.length + BLOCK_LENGTH);
+            CachedLogits cache = function.startCache(warm);
+            cache.logitsOfRows(warm.length, block);
+            cache.logits(warm, prompt.length, prompt.length + BLOCK_LENGTH, block);
         }
         List<Row> rows = new ArrayList<>();
         int[] vanillaTokens = null;
@@ -369,9 +374,20 @@ public final class DecodeBench {
             }
 
             @Override
+            public float[] logitsOfRows(int builtRows, int[] positions) {
+                return cache.logitsOfRows(builtRows, positions);
+            }
+
+            @Override
             public float[] logits(int[] rows, int from, int to) {
                 partial.incrementAndGet();
                 return cache.logits(rows, from, to);
+            }
+
+            @Override
+            public float[] logits(int[] rows, int from, int to, int[] positions) {
+                partial.incrementAndGet();
+                return cache.logits(rows, from, to, positions);
             }
 
             @Override
