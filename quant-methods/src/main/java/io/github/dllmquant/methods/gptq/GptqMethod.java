@@ -14,6 +14,7 @@ import io.github.dllmquant.methods.BlockReport;
 import io.github.dllmquant.methods.ColumnPermutation;
 import io.github.dllmquant.methods.QuantizationException;
 import io.github.dllmquant.methods.QuantizationMethod;
+import io.github.dllmquant.methods.PartialForward;
 import io.github.dllmquant.methods.QuantizedLinears;
 import io.github.dllmquant.methods.StagedForward;
 import org.slf4j.Logger;
@@ -207,34 +208,14 @@ public final class GptqMethod implements QuantizationMethod {
         for (LinearGroup group : groups) {
             acc.put(group.role(), new HessianAccumulator(block.linear(group.members().getFirst()).inFeatures()));
         }
-        int wanted = acc.size();
         for (float[] x : inputs) {
             checkInterrupted(block);
-            int[] seen = {0};
-            try {
-                block.forward(x, tokens, (role, input, count) -> {
-                    HessianAccumulator h = acc.get(role);
-                    if (h != null) {
-                        Activations.requireFinite(input, count, h.in(), "block " + block.index() + " " + role + " input");
-                        h.addSequence(input, count);
-                        if (++seen[0] == wanted) {
-                            throw EnoughSeen.INSTANCE;
-                        }
-                    }
-                });
-            } catch (EnoughSeen stop) {
-                // the rest of the block is not needed for these Hessians
-            }
+            PartialForward.groupInputs(block, x, tokens, acc.keySet(), (role, input, count) -> {
+                HessianAccumulator h = acc.get(role);
+                Activations.requireFinite(input, count, h.in(), "block " + block.index() + " " + role + " input");
+                h.addSequence(input, count);
+            });
         }
         return acc;
-    }
-
-    /** Thrown by the observer to end a calibration forward early; stackless and shared (it carries no state). */
-    private static final class EnoughSeen extends RuntimeException {
-        static final EnoughSeen INSTANCE = new EnoughSeen();
-
-        private EnoughSeen() {
-            super("enough group inputs seen", null, false, false);
-        }
     }
 }

@@ -26,6 +26,7 @@ import io.github.dllmquant.core.spi.QuantizableBlock;
 import io.github.dllmquant.core.spi.QuantizableModel;
 import io.github.dllmquant.methods.BlockOutcome;
 import io.github.dllmquant.methods.BlockReport;
+import io.github.dllmquant.methods.PartialForward;
 import io.github.dllmquant.methods.QuantizationMethod;
 import io.github.dllmquant.methods.StagedForward;
 import org.slf4j.Logger;
@@ -33,6 +34,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 
 /**
@@ -401,14 +403,11 @@ public final class QuaRot implements QuantizationMethod {
         return new BlockOutcome(new BlockReport(block.index(), layers, millis), staged == null ? null : staged.outputs());
     }
 
-    /** A copy of {@code group}'s input on a forward of the whole block from {@code x}. */
+    /** A copy of {@code group}'s input on a forward of the block from {@code x}, stopped there. */
     private static float[] forwardToGroup(QuantizableBlock block, GroupRole group, float[] x, int tokens, int in) {
         float[][] captured = new float[1][];
-        block.forward(x, tokens, (role, input, t) -> {
-            if (role == group) {
-                captured[0] = Arrays.copyOf(input, t * in);
-            }
-        });
+        PartialForward.groupInputs(block, x, tokens, EnumSet.of(group),
+                (role, input, t) -> captured[0] = Arrays.copyOf(input, t * in));
         return captured[0];
     }
 
