@@ -157,6 +157,8 @@ final class PanamaIntegerKernels implements IntegerKernels {
         byte[] ac = a.codes();
         int[] dots = new int[16];
         float[] acc = new float[16];
+        // the 1-token and 1-row kernels always pair-sum: with unpaired operands they shift one side by one
+        int shift = pairs ? 0 : 1;
         // rows outer, tokens inner: a 4-row weight tile stays in L1 while the activations stream from L2
         int o = rowStart;
         for (; o + 4 <= rowEnd; o += 4) {
@@ -174,7 +176,7 @@ final class PanamaIntegerKernels implements IntegerKernels {
                 java.util.Arrays.fill(acc, 0f);
                 for (int g = 0; g < groups; g++) {
                     int kOff = g * groupSize;
-                    Int8Tiles.dot1x4(ac, t * k + kOff, wc, o * k + kOff, k, groupSize, pairs, dots);
+                    Int8Tiles.dot1x4(ac, t * k + kOff, wc, o * k + kOff, k, groupSize, shift, w.sums(), o * groups + g, groups, dots);
                     epilogue(w, a, t, 1, o, 4, g, dots, acc);
                 }
                 store(a, y, out, t, 1, o, 4, acc);
@@ -187,7 +189,7 @@ final class PanamaIntegerKernels implements IntegerKernels {
                 for (int g = 0; g < groups; g++) {
                     int kOff = g * groupSize;
                     // one weight row against four tokens: the dot is symmetric, so the 1x4 kernel serves
-                    Int8Tiles.dot1x4(wc, o * k + kOff, ac, t * k + kOff, k, groupSize, pairs, dots);
+                    Int8Tiles.dot1x4(wc, o * k + kOff, ac, t * k + kOff, k, groupSize, shift, a.sums(), t * groups + g, groups, dots);
                     epilogue(w, a, t, 4, o, 1, g, dots, acc);
                 }
                 store(a, y, out, t, 4, o, 1, acc);
@@ -196,7 +198,7 @@ final class PanamaIntegerKernels implements IntegerKernels {
                 java.util.Arrays.fill(acc, 0f);
                 for (int g = 0; g < groups; g++) {
                     int kOff = g * groupSize;
-                    dots[0] = Int8Tiles.dot1x1(ac, t * k + kOff, wc, o * k + kOff, groupSize, pairs);
+                    dots[0] = Int8Tiles.dot1x1(ac, t * k + kOff, wc, o * k + kOff, groupSize, shift, w.sums()[o * groups + g]);
                     epilogue(w, a, t, 1, o, 1, g, dots, acc);
                 }
                 store(a, y, out, t, 1, o, 1, acc);

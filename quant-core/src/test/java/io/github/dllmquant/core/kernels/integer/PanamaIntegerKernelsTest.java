@@ -179,11 +179,13 @@ class PanamaIntegerKernelsTest {
     @Test
     void unpairedPerChannelGemmMatchesScalar() {
         // asymmetric 8-bit weights per channel × asymmetric activations (DuQuant's W8A8): both operands reach
-        // −128, so the 16-bit kernel shifts the weights by one; tails in K, odd rows, tail tokens, M = 1, N = 1
+        // −128, so the 16-bit kernel shifts the weights by one; tails in K, odd rows, tail tokens, M = 1..3
+        // (also on the 16-bit kernel), N = 1
         Random rnd = new Random(17);
         // {tokens, out, in}
         int[][] shapes = {{4, 2, 64}, {5, 7, 207}, {13, 9, 130}, {7, 1, 256}, {1, 3, 128}, {2, 5, 96}, {6, 18, 1000},
-                {1, 1, 33}, {11, 6, 2 * VectorWidth.SHORT.length() + 1}, {9, 35, 512}};
+                {1, 1, 33}, {11, 6, 2 * VectorWidth.SHORT.length() + 1}, {9, 35, 512},
+                {3, 8, 4 * VectorWidth.SHORT.length() + 5}, {2, 3, 2 * VectorWidth.SHORT.length()}, {1, 16, 4096}};
         for (int[] sh : shapes) {
             QuantizedWeight q = weight(rnd, sh[1], sh[2], 8, sh[2], false, false);
             q.codes()[rnd.nextInt(q.codes().length)] = 0; // centred −128 at least once
@@ -202,13 +204,15 @@ class PanamaIntegerKernelsTest {
     @Test
     void unpairedPerChannelGemmExactAtMinus128AndColdVsCompiled() {
         ActivationQuantizer clipped = new ActivationQuantizer(8, true, 0.5f);
-        int tokens = 7;
         int out = 9;
         int k = 4 * VectorWidth.SHORT.length() + 3;
         Random rnd = new Random(23);
         // all operands −128 (every pair sum exactly 2·16384 before the shift), then extremes only (pair sums
-        // of the shifted weights down to −32768)
-        for (boolean allMinus128 : new boolean[]{true, false}) {
+        // of the shifted operand down to −32768); 7 tokens run the 16-bit kernel (and the byte kernels for the
+        // odd row), 1 and 3 tokens the byte kernels, which shift the activations instead
+        for (int c = 0; c < 6; c++) {
+            int tokens = new int[]{7, 1, 3}[c / 2];
+            boolean allMinus128 = c % 2 == 0;
             QuantizedWeight q = weight(rnd, out, k, 8, k, false, true);
             if (allMinus128) {
                 java.util.Arrays.fill(q.codes(), (byte) 0);
@@ -229,7 +233,7 @@ class PanamaIntegerKernelsTest {
                     for (int i = 0; i < k; i++) {
                         exact += (long) (w.codes()[o * k + i] - w.zeros()[o]) * (a.codes()[t * k + i] - a.zeros()[t]);
                     }
-                    assertThat(cold[t * out + o]).as("y[%d][%d] all -128=%s", t, o, allMinus128)
+                    assertThat(cold[t * out + o]).as("M=%d y[%d][%d] all -128=%s", tokens, t, o, allMinus128)
                             .isEqualTo((float) exact * w.scales()[o] * a.scales()[t]);
                 }
             }
