@@ -100,6 +100,30 @@ final class Attention {
     }
 
     /**
+     * {@link #attend(float[], int, float[][], float[][], int, float[], float[], int, int, int, int, int, float[])} for the
+     * passes of an approximate KV cache (some rows against the keys of the whole sequence): on the Panama kernels
+     * through {@link RowAttention} (vectorised along the keys, with the fresh rows written into {@code kT}/{@code vT}
+     * for the call as there), else the reference loop. Its bits differ from {@code attend}'s (the full forwards'),
+     * and a row's bits do not depend on which other rows are computed.
+     */
+    static void attendRows(float[] q, int queries, float[][] kT, float[][] vT, int keys, float[] freshK, float[] freshV,
+                           int from, int freshRows, int heads, int kvHeads, int headDim, float[] out) {
+        if (!KernelProvider.panama()) {
+            perQuery(q, queries, kT, vT, keys, freshK, freshV, from, freshRows, heads, kvHeads, headDim, out);
+            return;
+        }
+        float[][] stale = freshRows == 0 ? null
+                : swapRows(kT, vT, freshK, freshV, from, freshRows, keys, kvHeads, headDim, null);
+        try {
+            RowAttention.attend(q, queries, kT, vT, keys, heads, kvHeads, headDim, out);
+        } finally {
+            if (stale != null) {
+                swapRows(kT, vT, null, null, from, freshRows, keys, kvHeads, headDim, stale);
+            }
+        }
+    }
+
+    /**
      * The reference loop of {@link #attend}: one query row at a time through the element-wise kernels
      * ({@link LaneAttention} reproduces its bits on the Panama kernels when there are no fresh rows).
      */

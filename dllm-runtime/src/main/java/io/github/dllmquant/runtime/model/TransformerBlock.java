@@ -271,12 +271,16 @@ public final class TransformerBlock implements QuantizableBlock {
             return xs;
         }
         float[] att = new float[n * qDim];
-        if (freshRows) {
-            Attention.attend(qSel, n, kT, vT, L, p.k(), p.v(), p.from(), p.rows(), config.heads(), config.kvHeads(),
-                    config.headDim(), att);
-        } else {
+        if (!freshRows && p.from() == 0 && p.rows() == L) {
+            // the last layer of a full forward that built a cache: the full forwards' attention (same bits as logits)
             Attention.attend(qSel, n, kT, vT, L, null, null, 0, 0, config.heads(), config.kvHeads(), config.headDim(),
                     att);
+        } else if (freshRows) {
+            Attention.attendRows(qSel, n, kT, vT, L, p.k(), p.v(), p.from(), p.rows(), config.heads(),
+                    config.kvHeads(), config.headDim(), att);
+        } else {
+            Attention.attendRows(qSel, n, kT, vT, L, null, null, 0, 0, config.heads(), config.kvHeads(),
+                    config.headDim(), att);
         }
         float[] attOut = new float[n * dim];
         linear(LinearRole.O).forward(att, n, attOut);
