@@ -47,6 +47,9 @@ import java.util.function.Supplier;
  *       io.github.dllmquant.examples.bench.KernelBench [--results bench/RESULTS.md | --no-write]
  *       [--tokens 1,32,256] [--size 4096] [--seconds 1.5] [--kinds f32,bf16,w4a16,...]
  * </pre>
+ * {@code --shapes tiny|8b|all} runs the small-shape sweep instead ({@link ShapeSweep}: F32/BF16 at the
+ * tiny-llada and/or LLaDA-8B projection shapes, M = 1, 8, 32, 33, 64 unless {@code --tokens} is given, each
+ * on the shared pool and on the caller alone; its own {@code kernelbench-shapes} section).
  */
 public final class KernelBench {
 
@@ -85,9 +88,15 @@ public final class KernelBench {
     /** Command line entry. */
     public static void main(String[] args) throws IOException {
         Options options = Options.defaults(Path.of("bench", "RESULTS.md"));
+        String shapes = null;
+        boolean tokensGiven = false;
+        boolean secondsGiven = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
+            tokensGiven |= a.equals("--tokens");
+            secondsGiven |= a.equals("--seconds");
             switch (a) {
+                case "--shapes" -> shapes = args[++i];
                 case "--results" -> options = new Options(options.tokens(), options.size(), options.seconds(), options.kinds(), Path.of(args[++i]));
                 case "--no-write" -> options = new Options(options.tokens(), options.size(), options.seconds(), options.kinds(), null);
                 case "--tokens" -> options = new Options(Arrays.stream(args[++i].split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray(),
@@ -98,6 +107,15 @@ public final class KernelBench {
                         Arrays.stream(args[++i].split(",")).map(String::trim).toList(), options.results());
                 default -> throw new IllegalArgumentException("unknown option '" + a + "' (see the KernelBench javadoc)");
             }
+        }
+        if (shapes != null) {
+            String section = ShapeSweep.run(ShapeSweep.shapes(shapes), tokensGiven ? options.tokens() : ShapeSweep.DEFAULT_TOKENS,
+                    secondsGiven ? options.seconds() : 0.3, System.out);
+            if (options.results() != null) {
+                ShapeSweep.write(options.results(), section);
+                System.out.println("wrote the kernelbench-shapes section of " + options.results());
+            }
+            return;
         }
         run(options, System.out);
     }
@@ -259,9 +277,14 @@ public final class KernelBench {
 
     /** Median seconds per call after at least 0.5 s (and 2 calls) of warm-up; at least 3 timed calls. */
     static double medianSeconds(Runnable call, double budgetSeconds) {
+        return medianSeconds(call, budgetSeconds, 0.5);
+    }
+
+    /** Median seconds per call after at least {@code warmSeconds} (and 2 calls) of warm-up; at least 3 timed calls. */
+    static double medianSeconds(Runnable call, double budgetSeconds, double warmSeconds) {
         long warmStart = System.nanoTime();
         int warm = 0;
-        while (warm < 2 || System.nanoTime() - warmStart < 500_000_000L) {
+        while (warm < 2 || System.nanoTime() - warmStart < warmSeconds * 1e9) {
             call.run();
             warm++;
         }

@@ -39,6 +39,9 @@ public final class PanamaGemmKernels implements GemmKernels {
     /** K block: a {@code KC × NR} sliver (256 KB at 512 bits) stays in L2 while all token tiles use it; long blocks amortise each tile's start-up and the read-modify-write of y (measured in bench/RESULTS.md). */
     static final int KC = readKc();
 
+    /** Fewest 4-token tiles of a token block when a panel is split between items (see {@link #tokenBlocks}). */
+    static final int MIN_BLOCK_TILES = 16;
+
     /** Calls with fewer multiply-adds than this run on the caller alone (a wake-up costs microseconds). */
     private static final long SERIAL_WORK = 1L << 16;
 
@@ -50,6 +53,8 @@ public final class PanamaGemmKernels implements GemmKernels {
 
     /** Per-thread sliver buffer, 64-byte aligned, owned by the thread (freed with it). */
     private static final ThreadLocal<MemorySegment> SCRATCH = new ThreadLocal<>();
+    /** Per-thread outputs of a partial panel ({@code tokens × NR}). */
+    private static final ThreadLocal<float[]> PARTIAL = new ThreadLocal<>();
 
     private PanamaGemmKernels() {
     }
@@ -107,10 +112,7 @@ public final class PanamaGemmKernels implements GemmKernels {
                             PackedQuantizedWeights quant, float[] bias, float[] y, ThreadPool pool) {
         int panels = GemmShapes.panels(n, NR);
         int tiles = (m + 3) / 4;
-        // enough items for the threads to balance (ggml: several chunks per thread); split tokens only
-        // when there are too few panels
-        int wanted = 4 * pool.parallelism();
-        int mBlocks = panels >= wanted ? 1 : Math.min(tiles, (wanted + panels - 1) / panels);
+        int mBlocks = tokenBlocks(panels, tiles, pool.parallelism());
         int tilesPerBlock = (tiles + mBlocks - 1) / mBlocks;
         int mStep = 4 * tilesPerBlock;
         int blocks = (m + mStep - 1) / mStep;
@@ -129,11 +131,28 @@ public final class PanamaGemmKernels implements GemmKernels {
         });
     }
 
+    /**
+     * How many blocks of tokens each panel is split into. Enough items for the threads to balance (ggml:
+     * several chunks per thread), but a token block re-reads the whole weight panel, so tokens are split
+     * only when there are fewer panels than threads, or when every block keeps at least
+     * {@link #MIN_BLOCK_TILES} tiles to amortise that read. At a cached decoding pass's M = 32 and N = 256
+     * this gives one item per panel instead of two items (often on two cores) reading each panel.
+     */
+    static int tokenBlocks(int panels, int tiles, int parallelism) {
+        int wanted = 4 * parallelism;
+        if (panels >= wanted) {
+            return 1;
+        }
+        int balanced = Math.min(tiles, (wanted + panels - 1) / panels);
+        int needed = Math.min(tiles, (parallelism + panels - 1) / panels); // every thread gets an item
+        return Math.max(needed, Math.min(balanced, tiles / MIN_BLOCK_TILES));
+    }
+
     private static void computeItem(float[] x, int m1, int m0, int n, int k, int p, PackedF32Weights f32,
                                     Bf16Weights bf16, PackedQuantizedWeights quant, float[] bias, float[] y) {
         int validRows = Math.min(NR, n - p * NR);
         boolean partial = validRows < NR;
-        float[] target = partial ? new float[(m1 - m0) * NR] : y;
+        float[] target = partial ? partialTarget((m1 - m0) * NR) : y;
         int ldy = partial ? NR : n;
         int base = partial ? -m0 * NR : p * NR; // target offset of token t is base + t·ldy
         // sliver [KC][NR] followed by the NR zero points of the current group
@@ -182,6 +201,16 @@ public final class PanamaGemmKernels implements GemmKernels {
                 }
             }
         }
+    }
+
+    /** Per-thread buffer for the last, partial panel's outputs (reused: no allocation per call). */
+    private static float[] partialTarget(int floats) {
+        float[] t = PARTIAL.get();
+        if (t == null || t.length < floats) {
+            t = new float[Math.max(floats, 64 * NR)];
+            PARTIAL.set(t);
+        }
+        return t;
     }
 
     private static MemorySegment scratch(long bytes) {

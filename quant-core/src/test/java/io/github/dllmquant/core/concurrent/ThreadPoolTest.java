@@ -5,6 +5,11 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -107,6 +112,148 @@ class ThreadPoolTest {
             }
         });
         assertThat(hits.get(3)).isEqualTo(1);
+    }
+
+    @Test
+    void parkedWorkersAreWokenForEveryCall() throws Exception {
+        // spin window 0: workers park right after each job, so every call must wake one; each call's two
+        // items meet at a barrier, which only two threads running at once can pass
+        try (ThreadPool pool = ThreadPool.create(2, "test-parked-", 0)) {
+            assertThat(pool.spinMicros()).isZero();
+            ConcurrentHashMap<String, Boolean> threads = new ConcurrentHashMap<>();
+            for (int round = 0; round < 50; round++) {
+                CyclicBarrier bothRunning = new CyclicBarrier(2);
+                AtomicIntegerArray hits = new AtomicIntegerArray(2);
+                pool.forRange(2, i -> {
+                    threads.put(Thread.currentThread().getName(), true);
+                    await(bothRunning);
+                    hits.incrementAndGet(i);
+                });
+                assertThat(hits.get(0) + hits.get(1)).as("round %d", round).isEqualTo(2);
+                if (round % 10 == 0) {
+                    waitUntilParked(workerOf(pool));
+                }
+            }
+            assertThat(threads.keySet()).contains("test-parked-1");
+        }
+    }
+
+    @Test
+    void anInterruptedCallerWaitsParkedForTheLastItemAndKeepsItsInterrupt() throws Exception {
+        try (ThreadPool pool = ThreadPool.create(2, "test-interrupt-", 0)) {
+            Thread caller = Thread.currentThread();
+            int workerRounds = 0;
+            for (int round = 0; round < 20; round++) {
+                CountDownLatch release = new CountDownLatch(1);
+                AtomicIntegerArray hits = new AtomicIntegerArray(2);
+                AtomicReference<Thread> ranOnWorker = new AtomicReference<>();
+                // releases the worker's item once the caller waits parked for it (an interrupted caller that
+                // could not park would stay RUNNABLE: this helper would then give up and the test fail)
+                AtomicBoolean sawParked = new AtomicBoolean();
+                Thread helper = Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < 10_000 && !sawParked.get(); i++) {
+                        sawParked.set(caller.getState() == Thread.State.WAITING);
+                        sleepQuietly();
+                    }
+                    release.countDown();
+                });
+                caller.interrupt();
+                pool.forRange(2, i -> {
+                    if (Thread.currentThread() != caller) {
+                        ranOnWorker.set(Thread.currentThread());
+                        awaitUninterruptibly(release);
+                    }
+                    hits.incrementAndGet(i);
+                });
+                assertThat(Thread.interrupted()).as("interrupt kept, round %d", round).isTrue();
+                assertThat(hits.get(0) + hits.get(1)).as("round %d", round).isEqualTo(2);
+                release.countDown();
+                helper.join();
+                if (ranOnWorker.get() != null) {
+                    assertThat(sawParked.get()).as("the interrupted caller parked while waiting, round %d", round).isTrue();
+                    workerRounds++;
+                }
+            }
+            assertThat(workerRounds).as("rounds in which the caller had to wait for the worker").isPositive();
+        }
+    }
+
+    @Test
+    void anInterruptedWorkerParksAgainAndKeepsWorking() throws Exception {
+        try (ThreadPool pool = ThreadPool.create(2, "test-wint-", 0)) {
+            Thread worker = workerOf(pool);
+            worker.interrupt();
+            // a worker that kept its interrupt flag would return from park at once, forever: RUNNABLE, never WAITING
+            waitUntilParked(worker);
+            CyclicBarrier bothRunning = new CyclicBarrier(2);
+            AtomicIntegerArray hits = new AtomicIntegerArray(2);
+            pool.forRange(2, i -> {
+                await(bothRunning);
+                hits.incrementAndGet(i);
+            });
+            assertThat(hits.get(0) + hits.get(1)).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void closedPoolStopsItsWorkersAndRejectsParallelCalls() throws Exception {
+        ThreadPool pool = ThreadPool.create(2, "test-close-");
+        Thread worker = workerOf(pool);
+        pool.close();
+        worker.join(30_000);
+        assertThat(worker.isAlive()).isFalse();
+        assertThatThrownBy(() -> pool.forRange(4, i -> { })).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
+        assertThatThrownBy(() -> ThreadPool.create(2, "x", -1)).hasMessageContaining("spinMicros must be >= 0");
+    }
+
+    /** The pool's (single) worker thread, found by running items until one lands on it. */
+    private static Thread workerOf(ThreadPool pool) {
+        AtomicReference<Thread> found = new AtomicReference<>();
+        CyclicBarrier bothRunning = new CyclicBarrier(2);
+        Thread caller = Thread.currentThread();
+        pool.forRange(2, i -> {
+            await(bothRunning);
+            if (Thread.currentThread() != caller) {
+                found.set(Thread.currentThread());
+            }
+        });
+        assertThat(found.get()).isNotNull();
+        return found.get();
+    }
+
+    /** Waits (up to a generous limit, a liveness bound, not a speed check) until {@code t} is parked. */
+    private static void waitUntilParked(Thread t) throws InterruptedException {
+        for (int i = 0; i < 30_000 && t.getState() != Thread.State.WAITING; i++) {
+            Thread.sleep(1);
+        }
+        assertThat(t.getState()).as(t.getName()).isEqualTo(Thread.State.WAITING);
+    }
+
+    private static void await(CyclicBarrier barrier) {
+        try {
+            barrier.await(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("the other thread never arrived", e);
+        }
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        try {
+            if (!latch.await(60, TimeUnit.SECONDS)) {
+                throw new AssertionError("never released");
+            }
+        } catch (InterruptedException e) {
+            throw new AssertionError("a pool worker was interrupted", e);
+        }
+    }
+
+    private static void sleepQuietly() {
+        try {
+            Thread.sleep(1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void busy(int iterations) {

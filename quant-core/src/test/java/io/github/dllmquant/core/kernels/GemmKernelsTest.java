@@ -31,11 +31,13 @@ class GemmKernelsTest {
     private static final int NR = PANAMA.panelWidth();
     private static final ThreadPool ONE = ThreadPool.create(1, "gemm-test-1-");
     private static final ThreadPool THREE = ThreadPool.create(3, "gemm-test-3-");
+    private static final ThreadPool TWO = ThreadPool.create(2, "gemm-test-2-", 0);
 
     @AfterAll
     static void closePools() {
         ONE.close();
         THREE.close();
+        TWO.close();
     }
 
     private static float[] gaussian(Random rnd, int n) {
@@ -82,6 +84,47 @@ class GemmKernelsTest {
             PANAMA.gemm(x, m, packed, null, noBias, THREE);
             SCALAR.gemm(x, m, packed, null, expected, ONE);
             assertWithinBound(expected, noBias, x, w, null, m, n, k);
+        }
+    }
+
+    @Test
+    void tokensAreSplitOnlyWhenPanelsAreFewOrTokenBlocksStayLarge() {
+        assertThat(PanamaGemmKernels.tokenBlocks(4, 8, 2)).as("M = 32, N = 4 panels: one item per panel").isEqualTo(1);
+        assertThat(PanamaGemmKernels.tokenBlocks(4, 80, 2)).as("M = 320: blocks of 40 tiles").isEqualTo(2);
+        assertThat(PanamaGemmKernels.tokenBlocks(1, 8, 2)).as("one panel: every thread gets a block").isEqualTo(2);
+        assertThat(PanamaGemmKernels.tokenBlocks(1, 1, 3)).as("never more blocks than tiles").isEqualTo(1);
+        assertThat(PanamaGemmKernels.tokenBlocks(64, 64, 2)).isEqualTo(1);
+        assertThat(PanamaGemmKernels.tokenBlocks(2, 200, 3)).as("min(6 wanted, 200 / 16)").isEqualTo(6);
+    }
+
+    /**
+     * The splits of the cached decoding pass (M = 32, 33 over 4 panels) and of a full pass (M = 320), on
+     * a two-thread pool whose worker parks between calls, equal the one-thread result bit for bit, also
+     * for a partial last panel whose per-thread buffer is reused by calls of different M.
+     */
+    @ParameterizedTest
+    @CsvSource({"32,4,40", "33,4,24", "320,4,17", "64,1,30", "1,4,64"})
+    void smallShapeSplitsEqualOneThreadBitForBit(int m, int panels, int k) {
+        Random rnd = new Random(m * 17 + k);
+        for (int n : new int[]{panels * NR, panels * NR - 5}) {
+            float[] w = gaussian(rnd, n * k);
+            float[] x = gaussian(rnd, m * k);
+            float[] bias = gaussian(rnd, n);
+            try (Arena arena = Arena.ofShared()) {
+                PackedF32Weights packed = PackedF32Weights.pack(w, n, k, NR, arena);
+                float[] expected = new float[m * n];
+                SCALAR.gemm(x, m, packed, bias, expected, ONE);
+                float[] single = new float[m * n];
+                PANAMA.gemm(x, m, packed, bias, single, ONE);
+                assertWithinBound(expected, single, x, w, bias, m, n, k);
+                for (int rows : new int[]{m, Math.max(1, m / 2), m}) {
+                    float[] two = new float[m * n];
+                    PANAMA.gemm(x, rows, packed, bias, two, TWO);
+                    float[] oneRows = new float[m * n];
+                    PANAMA.gemm(x, rows, packed, bias, oneRows, ONE);
+                    assertThat(two).as("M = %d, N = %d", rows, n).containsExactly(oneRows);
+                }
+            }
         }
     }
 
