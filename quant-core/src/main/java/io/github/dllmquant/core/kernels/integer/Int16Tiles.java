@@ -238,21 +238,21 @@ final class Int16Tiles {
                 g++;
                 IntVector p;
                 p = s00.reinterpretAsInts();
-                f00 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(c0, f00);
+                f00 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).fma(c0, f00);
                 p = s01.reinterpretAsInts();
-                f01 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(c1, f01);
+                f01 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).fma(c1, f01);
                 p = s10.reinterpretAsInts();
-                f10 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(c0, f10);
+                f10 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).fma(c0, f10);
                 p = s11.reinterpretAsInts();
-                f11 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(c1, f11);
+                f11 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).fma(c1, f11);
                 p = s20.reinterpretAsInts();
-                f20 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(c0, f20);
+                f20 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).fma(c0, f20);
                 p = s21.reinterpretAsInts();
-                f21 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(c1, f21);
+                f21 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).fma(c1, f21);
                 p = s30.reinterpretAsInts();
-                f30 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(c0, f30);
+                f30 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).fma(c0, f30);
                 p = s31.reinterpretAsInts();
-                f31 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(c1, f31);
+                f31 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).fma(c1, f31);
                 s00 = ShortVector.zero(S);
                 s01 = ShortVector.zero(S);
                 s10 = ShortVector.zero(S);
@@ -343,21 +343,21 @@ final class Int16Tiles {
             IntVector p;
             // lower short sign-extended by a shift pair, upper by one shift: both halves as int32, exact
             p = s00.reinterpretAsInts();
-            f00 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(c0, f00);
+            f00 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c0, f00);
             p = s01.reinterpretAsInts();
-            f01 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(c1, f01);
+            f01 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c1, f01);
             p = s10.reinterpretAsInts();
-            f10 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(c0, f10);
+            f10 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c0, f10);
             p = s11.reinterpretAsInts();
-            f11 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(c1, f11);
+            f11 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c1, f11);
             p = s20.reinterpretAsInts();
-            f20 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(c0, f20);
+            f20 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c0, f20);
             p = s21.reinterpretAsInts();
-            f21 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(c1, f21);
+            f21 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c1, f21);
             p = s30.reinterpretAsInts();
-            f30 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(c0, f30);
+            f30 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c0, f30);
             p = s31.reinterpretAsInts();
-            f31 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(c1, f31);
+            f31 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c1, f31);
         }
         for (int half = F.length() / 2; half >= 1; half /= 2) {
             f00 = f00.add(f00.slice(half));
@@ -429,9 +429,9 @@ final class Int16Tiles {
             FloatVector c1 = FloatVector.broadcast(F, scales[(o0 + 1) * groups + g]);
             IntVector p;
             p = s00.reinterpretAsInts();
-            f00 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(c0, f00);
+            f00 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c0, f00);
             p = s01.reinterpretAsInts();
-            f01 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(c1, f01);
+            f01 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c1, f01);
         }
         for (int half = F.length() / 2; half >= 1; half /= 2) {
             f00 = f00.add(f00.slice(half));
@@ -454,7 +454,7 @@ final class Int16Tiles {
             }
             FloatVector c0 = FloatVector.broadcast(F, scales[o0 * groups + g]);
             IntVector p = s00.reinterpretAsInts();
-            f00 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(c0, f00);
+            f00 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c0, f00);
         }
         for (int half = F.length() / 2; half >= 1; half /= 2) {
             f00 = f00.add(f00.slice(half));

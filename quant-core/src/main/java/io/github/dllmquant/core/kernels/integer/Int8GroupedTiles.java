@@ -81,14 +81,14 @@ final class Int8GroupedTiles {
             }
             FloatVector s0 = FloatVector.broadcast(F, scales[(o0 + 0) * groups + g]);
             FloatVector s1 = FloatVector.broadcast(F, scales[(o0 + 1) * groups + g]);
-            f00 = ((FloatVector) c00.convert(VectorOperators.I2F, 0)).fma(s0, f00);
-            f01 = ((FloatVector) c01.convert(VectorOperators.I2F, 0)).fma(s1, f01);
-            f10 = ((FloatVector) c10.convert(VectorOperators.I2F, 0)).fma(s0, f10);
-            f11 = ((FloatVector) c11.convert(VectorOperators.I2F, 0)).fma(s1, f11);
-            f20 = ((FloatVector) c20.convert(VectorOperators.I2F, 0)).fma(s0, f20);
-            f21 = ((FloatVector) c21.convert(VectorOperators.I2F, 0)).fma(s1, f21);
-            f30 = ((FloatVector) c30.convert(VectorOperators.I2F, 0)).fma(s0, f30);
-            f31 = ((FloatVector) c31.convert(VectorOperators.I2F, 0)).fma(s1, f31);
+            f00 = ((FloatVector) c00.convertShape(VectorOperators.I2F, F, 0)).fma(s0, f00);
+            f01 = ((FloatVector) c01.convertShape(VectorOperators.I2F, F, 0)).fma(s1, f01);
+            f10 = ((FloatVector) c10.convertShape(VectorOperators.I2F, F, 0)).fma(s0, f10);
+            f11 = ((FloatVector) c11.convertShape(VectorOperators.I2F, F, 0)).fma(s1, f11);
+            f20 = ((FloatVector) c20.convertShape(VectorOperators.I2F, F, 0)).fma(s0, f20);
+            f21 = ((FloatVector) c21.convertShape(VectorOperators.I2F, F, 0)).fma(s1, f21);
+            f30 = ((FloatVector) c30.convertShape(VectorOperators.I2F, F, 0)).fma(s0, f30);
+            f31 = ((FloatVector) c31.convertShape(VectorOperators.I2F, F, 0)).fma(s1, f31);
         }
         float[] lanes = new float[F.length()]; // scalar tree sum: same bits in every JIT tier
         f00.intoArray(lanes, 0);
@@ -145,10 +145,10 @@ final class Int8GroupedTiles {
             FloatVector s1 = FloatVector.broadcast(F, scales[(o0 + 1) * groups + g]);
             FloatVector s2 = FloatVector.broadcast(F, scales[(o0 + 2) * groups + g]);
             FloatVector s3 = FloatVector.broadcast(F, scales[(o0 + 3) * groups + g]);
-            f00 = ((FloatVector) c00.convert(VectorOperators.I2F, 0)).fma(s0, f00);
-            f01 = ((FloatVector) c01.convert(VectorOperators.I2F, 0)).fma(s1, f01);
-            f02 = ((FloatVector) c02.convert(VectorOperators.I2F, 0)).fma(s2, f02);
-            f03 = ((FloatVector) c03.convert(VectorOperators.I2F, 0)).fma(s3, f03);
+            f00 = ((FloatVector) c00.convertShape(VectorOperators.I2F, F, 0)).fma(s0, f00);
+            f01 = ((FloatVector) c01.convertShape(VectorOperators.I2F, F, 0)).fma(s1, f01);
+            f02 = ((FloatVector) c02.convertShape(VectorOperators.I2F, F, 0)).fma(s2, f02);
+            f03 = ((FloatVector) c03.convertShape(VectorOperators.I2F, F, 0)).fma(s3, f03);
         }
         float[] lanes = new float[F.length()]; // scalar tree sum: same bits in every JIT tier
         f00.intoArray(lanes, 0);
@@ -176,7 +176,7 @@ final class Int8GroupedTiles {
                 c00 = c00.add((IntVector) p00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p00.convertShape(VectorOperators.S2I, I, 1));
             }
             FloatVector s0 = FloatVector.broadcast(F, scales[(o0 + 0) * groups + g]);
-            f00 = ((FloatVector) c00.convert(VectorOperators.I2F, 0)).fma(s0, f00);
+            f00 = ((FloatVector) c00.convertShape(VectorOperators.I2F, F, 0)).fma(s0, f00);
         }
         float[] lanes = new float[F.length()]; // scalar tree sum: same bits in every JIT tier
         f00.intoArray(lanes, 0);

@@ -74,7 +74,7 @@ final class PanamaIntegerKernels implements IntegerKernels {
                     // same order as the scalar spec: true division, clamp, rint, add the centred zero
                     FloatVector u = FloatVector.fromArray(F, x, base + j).div(vs).max(lo).min(hi);
                     u = u.add(rounder).sub(rounder);
-                    IntVector c = ((IntVector) u.convert(VectorOperators.F2I, 0)).add(zc);
+                    IntVector c = ((IntVector) u.convertShape(VectorOperators.F2I, I, 0)).add(zc);
                     c.intoArray(scratch, j);
                     vsum = vsum.add(c);
                     vmin = vmin.min(c);
