@@ -62,47 +62,33 @@ class RowAttentionTest {
     @Test
     void freshRowsAreWrittenInForTheCallOnly() {
         assumeThat(KernelProvider.panama()).as("the row path runs on the Panama kernels only").isTrue();
-        SplittableRandom random = new SplittableRandom(8);
-        int[][] shapes = { // queries (= fresh rows), keys, from, heads, kvHeads, headDim
-                {32, 320, 64, 8, 8, 32}, {1, 9, 8, 4, 2, 16}, {5, 47, 20, 2, 2, 64}, {17, 100, 0, 8, 4, 32}};
-        for (int[] shape : shapes) {
-            int rows = shape[0];
-            int keys = shape[1];
-            int from = shape[2];
-            int heads = shape[3];
-            int kvHeads = shape[4];
-            int headDim = shape[5];
-            float[] q = random(random, rows * heads * headDim, 2f);
-            float[][] kT = Attention.transposeHeads(random(random, keys * kvHeads * headDim, 2f), keys, kvHeads, headDim);
-            float[][] vT = Attention.transposeHeads(random(random, keys * kvHeads * headDim, 1f), keys, kvHeads, headDim);
-            float[][] kBefore = Arrays.stream(kT).map(float[]::clone).toArray(float[][]::new);
-            float[][] vBefore = Arrays.stream(vT).map(float[]::clone).toArray(float[][]::new);
-            float[] freshK = random(random, rows * kvHeads * headDim, 2f);
-            float[] freshV = random(random, rows * kvHeads * headDim, 1f);
-            float[] actual = new float[rows * heads * headDim];
-            Attention.attendRows(q, rows, kT, vT, keys, freshK, freshV, from, rows, heads, kvHeads, headDim, actual);
+        for (CachedPassCase c : CachedPassCase.standard(8)) {
+            float[][] kBefore = Arrays.stream(c.kT()).map(float[]::clone).toArray(float[][]::new);
+            float[][] vBefore = Arrays.stream(c.vT()).map(float[]::clone).toArray(float[][]::new);
+            float[] actual = new float[c.rows() * c.heads() * c.headDim()];
+            Attention.attendRows(c.q(), c.rows(), c.kT(), c.vT(), c.keys(), c.freshK(), c.freshV(), c.from(), c.rows(),
+                    c.heads(), c.kvHeads(), c.headDim(), actual);
             float[] merged = new float[actual.length];
-            RowAttention.attend(q, rows, Attention.merge(kT, freshK, from, rows, keys, kvHeads, headDim),
-                    Attention.merge(vT, freshV, from, rows, keys, kvHeads, headDim), keys, heads, kvHeads, headDim, merged);
-            assertThat(actual).containsExactly(merged);
-            for (int g = 0; g < kvHeads; g++) {
-                assertThat(kT[g]).as("keys of kv head %d as before", g).containsExactly(kBefore[g]);
-                assertThat(vT[g]).as("values of kv head %d as before", g).containsExactly(vBefore[g]);
+            RowAttention.attend(c.q(), c.rows(),
+                    Attention.merge(c.kT(), c.freshK(), c.from(), c.rows(), c.keys(), c.kvHeads(), c.headDim()),
+                    Attention.merge(c.vT(), c.freshV(), c.from(), c.rows(), c.keys(), c.kvHeads(), c.headDim()),
+                    c.keys(), c.heads(), c.kvHeads(), c.headDim(), merged);
+            assertThat(actual).as("%s", c).containsExactly(merged);
+            for (int g = 0; g < c.kvHeads(); g++) {
+                assertThat(c.kT()[g]).as("keys of kv head %d as before", g).containsExactly(kBefore[g]);
+                assertThat(c.vT()[g]).as("values of kv head %d as before", g).containsExactly(vBefore[g]);
             }
             float[] reference = new float[actual.length];
-            Attention.perQuery(q, rows, kT, vT, keys, freshK, freshV, from, rows, heads, kvHeads, headDim, reference);
+            Attention.perQuery(c.q(), c.rows(), c.kT(), c.vT(), c.keys(), c.freshK(), c.freshV(), c.from(), c.rows(),
+                    c.heads(), c.kvHeads(), c.headDim(), reference);
             for (int i = 0; i < actual.length; i++) {
-                assertThat(actual[i]).as("element %d of shape %s", i, Arrays.toString(shape))
+                assertThat(actual[i]).as("element %d of %s", i, c)
                         .isCloseTo(reference[i], org.assertj.core.data.Offset.offset(2e-5f * (1 + Math.abs(reference[i]))));
             }
         }
     }
 
     private static float[] random(SplittableRandom random, int n, float spread) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) ((random.nextDouble() * 2 - 1) * spread);
-        }
-        return x;
+        return CachedPassCase.uniform(random, n, spread);
     }
 }

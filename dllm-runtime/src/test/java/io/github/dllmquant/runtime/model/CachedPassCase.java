@@ -1,0 +1,48 @@
+package io.github.dllmquant.runtime.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Random operands of one cached-pass attention call, shared by the attention tests: {@code rows} fresh query rows
+ * at {@code from} against a cache of {@code keys} transposed K/V entries, with the fresh rows' own keys and values.
+ */
+record CachedPassCase(int rows, int keys, int from, int heads, int kvHeads, int headDim,
+                      float[] q, float[][] kT, float[][] vT, float[] freshK, float[] freshV) {
+
+    /** Shapes: rows, keys, from, heads, kvHeads, headDim (a tiny-llada block, one row, odd sizes, GQA at 0). */
+    private static final int[][] SHAPES = {
+            {32, 320, 64, 8, 8, 32}, {1, 9, 8, 4, 2, 16}, {5, 47, 20, 2, 2, 64}, {17, 100, 0, 8, 4, 32}};
+
+    /** The standard shapes with operands drawn from one seeded stream, in a fixed order. */
+    static List<CachedPassCase> standard(long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        List<CachedPassCase> cases = new ArrayList<>();
+        for (int[] s : SHAPES) {
+            int rows = s[0], keys = s[1], kvWidth = s[4] * s[5];
+            float[] q = uniform(random, rows * s[3] * s[5], 2f);
+            float[][] kT = Attention.transposeHeads(uniform(random, keys * kvWidth, 2f), keys, s[4], s[5]);
+            float[][] vT = Attention.transposeHeads(uniform(random, keys * kvWidth, 1f), keys, s[4], s[5]);
+            float[] freshK = uniform(random, rows * kvWidth, 2f);
+            float[] freshV = uniform(random, rows * kvWidth, 1f);
+            cases.add(new CachedPassCase(rows, keys, s[2], s[3], s[4], s[5], q, kT, vT, freshK, freshV));
+        }
+        return cases;
+    }
+
+    /** Values uniform in [-spread, spread). */
+    static float[] uniform(SplittableRandom random, int n, float spread) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) ((random.nextDouble() * 2 - 1) * spread);
+        }
+        return x;
+    }
+
+    @Override
+    public String toString() {
+        return String.format("rows %d, keys %d, from %d, heads %d/%d, headDim %d", rows, keys, from, heads, kvHeads,
+                headDim);
+    }
+}
