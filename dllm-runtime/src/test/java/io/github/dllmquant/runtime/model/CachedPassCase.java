@@ -1,8 +1,12 @@
 package io.github.dllmquant.runtime.model;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * Random operands of one cached-pass attention call, shared by the attention tests: {@code rows} fresh query rows
@@ -29,6 +33,44 @@ record CachedPassCase(int rows, int keys, int from, int heads, int kvHeads, int 
             cases.add(new CachedPassCase(rows, keys, s[2], s[3], s[4], s[5], q, kT, vT, freshK, freshV));
         }
         return cases;
+    }
+
+    /** An attention call of fresh rows against the cache: {@code Attention.attend} or {@code attendRows}. */
+    interface FreshRowsAttention {
+        void attend(float[] q, int rows, float[][] kT, float[][] vT, int keys, float[] freshK, float[] freshV,
+                    int from, int fresh, int heads, int kvHeads, int headDim, float[] out);
+    }
+
+    /** An attention kernel over whole transposed K/V arrays: {@code LaneAttention} or {@code RowAttention}. */
+    interface WholeCacheAttention {
+        void attend(float[] q, int rows, float[][] kT, float[][] vT, int keys, int heads, int kvHeads, int headDim,
+                    float[] out);
+    }
+
+    /**
+     * Asserts that {@code underTest} gives exactly {@code kernel}'s bits on a merged copy of the cache (fresh
+     * rows written over the stale ones), leaves the cache's arrays as they were, and stays within
+     * {@code relative} of the per-query reference loop.
+     */
+    void assertEqualsKernelOnMergedCopy(FreshRowsAttention underTest, WholeCacheAttention kernel, float relative) {
+        float[][] kBefore = Arrays.stream(kT).map(float[]::clone).toArray(float[][]::new);
+        float[][] vBefore = Arrays.stream(vT).map(float[]::clone).toArray(float[][]::new);
+        float[] actual = new float[rows * heads * headDim];
+        underTest.attend(q, rows, kT, vT, keys, freshK, freshV, from, rows, heads, kvHeads, headDim, actual);
+        float[] merged = new float[actual.length];
+        kernel.attend(q, rows, Attention.merge(kT, freshK, from, rows, keys, kvHeads, headDim),
+                Attention.merge(vT, freshV, from, rows, keys, kvHeads, headDim), keys, heads, kvHeads, headDim, merged);
+        assertThat(actual).as("%s", this).containsExactly(merged);
+        for (int g = 0; g < kvHeads; g++) {
+            assertThat(kT[g]).as("keys of kv head %d as before, %s", g, this).containsExactly(kBefore[g]);
+            assertThat(vT[g]).as("values of kv head %d as before, %s", g, this).containsExactly(vBefore[g]);
+        }
+        float[] reference = new float[actual.length];
+        Attention.perQuery(q, rows, kT, vT, keys, freshK, freshV, from, rows, heads, kvHeads, headDim, reference);
+        for (int i = 0; i < actual.length; i++) {
+            assertThat(actual[i]).as("element %d of %s", i, this)
+                    .isCloseTo(reference[i], within(relative * (1 + Math.abs(reference[i]))));
+        }
     }
 
     /** Values uniform in [-spread, spread). */

@@ -57,24 +57,7 @@ class LaneAttentionTest {
     void freshRowsRunOnTheLanePathOfAMergedCopy() {
         assumeThat(KernelProvider.panama()).as("the lane path runs on the Panama kernels only").isTrue();
         for (CachedPassCase c : CachedPassCase.standard(7)) {
-            float[][] kBefore = {c.kT()[0].clone()};
-            float[] actual = new float[c.rows() * c.heads() * c.headDim()];
-            Attention.attend(c.q(), c.rows(), c.kT(), c.vT(), c.keys(), c.freshK(), c.freshV(), c.from(), c.rows(),
-                    c.heads(), c.kvHeads(), c.headDim(), actual);
-            float[] lanes = new float[actual.length];
-            LaneAttention.attend(c.q(), c.rows(),
-                    Attention.merge(c.kT(), c.freshK(), c.from(), c.rows(), c.keys(), c.kvHeads(), c.headDim()),
-                    Attention.merge(c.vT(), c.freshV(), c.from(), c.rows(), c.keys(), c.kvHeads(), c.headDim()),
-                    c.keys(), c.heads(), c.kvHeads(), c.headDim(), lanes);
-            assertThat(actual).as("%s", c).containsExactly(lanes);
-            assertThat(c.kT()[0]).as("the cache is only read").containsExactly(kBefore[0]);
-            float[] reference = new float[actual.length];
-            Attention.perQuery(c.q(), c.rows(), c.kT(), c.vT(), c.keys(), c.freshK(), c.freshV(), c.from(), c.rows(),
-                    c.heads(), c.kvHeads(), c.headDim(), reference);
-            for (int i = 0; i < actual.length; i++) {
-                assertThat(actual[i]).as("element %d of %s", i, c)
-                        .isCloseTo(reference[i], org.assertj.core.data.Offset.offset(1e-5f * (1 + Math.abs(reference[i]))));
-            }
+            c.assertEqualsKernelOnMergedCopy(Attention::attend, LaneAttention::attend, 1e-5f);
         }
     }
 

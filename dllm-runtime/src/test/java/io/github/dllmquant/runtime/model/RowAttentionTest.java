@@ -63,28 +63,7 @@ class RowAttentionTest {
     void freshRowsAreWrittenInForTheCallOnly() {
         assumeThat(KernelProvider.panama()).as("the row path runs on the Panama kernels only").isTrue();
         for (CachedPassCase c : CachedPassCase.standard(8)) {
-            float[][] kBefore = Arrays.stream(c.kT()).map(float[]::clone).toArray(float[][]::new);
-            float[][] vBefore = Arrays.stream(c.vT()).map(float[]::clone).toArray(float[][]::new);
-            float[] actual = new float[c.rows() * c.heads() * c.headDim()];
-            Attention.attendRows(c.q(), c.rows(), c.kT(), c.vT(), c.keys(), c.freshK(), c.freshV(), c.from(), c.rows(),
-                    c.heads(), c.kvHeads(), c.headDim(), actual);
-            float[] merged = new float[actual.length];
-            RowAttention.attend(c.q(), c.rows(),
-                    Attention.merge(c.kT(), c.freshK(), c.from(), c.rows(), c.keys(), c.kvHeads(), c.headDim()),
-                    Attention.merge(c.vT(), c.freshV(), c.from(), c.rows(), c.keys(), c.kvHeads(), c.headDim()),
-                    c.keys(), c.heads(), c.kvHeads(), c.headDim(), merged);
-            assertThat(actual).as("%s", c).containsExactly(merged);
-            for (int g = 0; g < c.kvHeads(); g++) {
-                assertThat(c.kT()[g]).as("keys of kv head %d as before", g).containsExactly(kBefore[g]);
-                assertThat(c.vT()[g]).as("values of kv head %d as before", g).containsExactly(vBefore[g]);
-            }
-            float[] reference = new float[actual.length];
-            Attention.perQuery(c.q(), c.rows(), c.kT(), c.vT(), c.keys(), c.freshK(), c.freshV(), c.from(), c.rows(),
-                    c.heads(), c.kvHeads(), c.headDim(), reference);
-            for (int i = 0; i < actual.length; i++) {
-                assertThat(actual[i]).as("element %d of %s", i, c)
-                        .isCloseTo(reference[i], org.assertj.core.data.Offset.offset(2e-5f * (1 + Math.abs(reference[i]))));
-            }
+            c.assertEqualsKernelOnMergedCopy(Attention::attendRows, RowAttention::attend, 2e-5f);
         }
     }
 
