@@ -30,9 +30,9 @@ class LaneAttentionTest {
                 int heads = shape[2];
                 int kvHeads = shape[3];
                 int headDim = shape[4];
-                float[] q = random(random, queries * heads * headDim, spread);
-                float[] k = random(random, keys * kvHeads * headDim, spread);
-                float[] v = random(random, keys * kvHeads * headDim, 1f);
+                float[] q = CachedPassCase.uniform(random, queries * heads * headDim, spread);
+                float[] k = CachedPassCase.uniform(random, keys * kvHeads * headDim, spread);
+                float[] v = CachedPassCase.uniform(random, keys * kvHeads * headDim, 1f);
                 float[][] kT = Attention.transposeHeads(k, keys, kvHeads, headDim);
                 float[][] vT = Attention.transposeHeads(v, keys, kvHeads, headDim);
                 float[] expected = new float[queries * heads * headDim];
@@ -59,9 +59,5 @@ class LaneAttentionTest {
         for (CachedPassCase c : CachedPassCase.standard(7)) {
             c.assertEqualsKernelOnMergedCopy(Attention::attend, LaneAttention::attend, 1e-5f);
         }
-    }
-
-    private static float[] random(SplittableRandom random, int n, float spread) {
-        return CachedPassCase.uniform(random, n, spread);
     }
 }

@@ -33,9 +33,9 @@ class RowAttentionTest {
                 int heads = shape[2];
                 int kvHeads = shape[3];
                 int headDim = shape[4];
-                float[] q = random(random, queries * heads * headDim, spread);
-                float[][] kT = Attention.transposeHeads(random(random, keys * kvHeads * headDim, spread), keys, kvHeads, headDim);
-                float[][] vT = Attention.transposeHeads(random(random, keys * kvHeads * headDim, 1f), keys, kvHeads, headDim);
+                float[] q = CachedPassCase.uniform(random, queries * heads * headDim, spread);
+                float[][] kT = Attention.transposeHeads(CachedPassCase.uniform(random, keys * kvHeads * headDim, spread), keys, kvHeads, headDim);
+                float[][] vT = Attention.transposeHeads(CachedPassCase.uniform(random, keys * kvHeads * headDim, 1f), keys, kvHeads, headDim);
                 float[] expected = new float[queries * heads * headDim];
                 Attention.perQuery(q, queries, kT, vT, keys, null, null, 0, 0, heads, kvHeads, headDim, expected);
                 float[] actual = new float[expected.length];
@@ -65,9 +65,5 @@ class RowAttentionTest {
         for (CachedPassCase c : CachedPassCase.standard(8)) {
             c.assertEqualsKernelOnMergedCopy(Attention::attendRows, RowAttention::attend, 2e-5f);
         }
-    }
-
-    private static float[] random(SplittableRandom random, int n, float spread) {
-        return CachedPassCase.uniform(random, n, spread);
     }
 }
