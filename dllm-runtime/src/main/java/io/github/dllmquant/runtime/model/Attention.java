@@ -53,57 +53,36 @@ final class Attention {
     static void attend(float[] q, int queries, float[] k, float[] v, int keys, int heads, int kvHeads, int headDim,
                        float[] out) {
         attend(q, queries, transposeHeads(k, keys, kvHeads, headDim), transposeHeads(v, keys, kvHeads, headDim), keys,
-                null, null, 0, 0, heads, kvHeads, headDim, out);
+                heads, kvHeads, headDim, out);
     }
 
     /**
      * {@code out[t, h] = softmax(q[t, h]·k[:, g(h)]ᵀ / sqrt(headDim)) · v[:, g(h)]} over all {@code keys}
-     * positions, where positions {@code from..from+freshRows−1} take their key and value from
-     * {@code freshK}/{@code freshV} instead of {@code kT}/{@code vT} (whose entries there are ignored).
+     * positions: the full forwards' attention (a cache's passes with fresh rows use {@link #attendRows}). On the
+     * Panama kernels one query per vector lane ({@link LaneAttention}, the same bits as {@link #perQuery}).
      *
-     * <p>With fresh rows on the Panama kernels (or more than a quarter of the keys fresh), {@code kT}/{@code vT}
-     * hold the fresh rows during the call and their own entries again when it returns (also on an exception):
-     * the caller must have them to itself for the call ({@link KvCache} serialises its passes).
-     *
-     * @param q         {@code [queries, heads·headDim]}
-     * @param kT        per kv head {@code (headDim, keys)} keys after RoPE ({@link #transposeHeads})
-     * @param vT        per kv head {@code (headDim, keys)} values
-     * @param keys      key positions
-     * @param freshK    {@code [freshRows, kvHeads·headDim]} keys of positions {@code from..}, or null when none
-     * @param freshV    {@code [freshRows, kvHeads·headDim]} values, or null
-     * @param from      first fresh position
-     * @param freshRows fresh positions (0 for none)
-     * @param out       {@code [queries, heads·headDim]}, overwritten
+     * @param q   {@code [queries, heads·headDim]}
+     * @param kT  per kv head {@code (headDim, keys)} keys after RoPE ({@link #transposeHeads})
+     * @param vT  per kv head {@code (headDim, keys)} values
+     * @param out {@code [queries, heads·headDim]}, overwritten
      */
-    static void attend(float[] q, int queries, float[][] kT, float[][] vT, int keys, float[] freshK, float[] freshV,
-                       int from, int freshRows, int heads, int kvHeads, int headDim, float[] out) {
-        if (freshRows * 4 > keys || (freshRows > 0 && KernelProvider.panama())) {
-            // many fresh rows (a prefix cache): scoring them one by one would cost more than writing them into
-            // the cache's heads; on the Panama kernels that also lets all queries of a head run one per vector
-            // lane, which costs less than the per-query loop even for a few fresh rows. The fresh rows go in
-            // place (the stale entries saved and put back afterwards): the same values as attention over a
-            // merged copy (merge), for a cost of the fresh rows instead of a copy of every key
-            float[][] stale = swapRows(kT, vT, freshK, freshV, from, freshRows, keys, kvHeads, headDim, null);
-            try {
-                attend(q, queries, kT, vT, keys, null, null, 0, 0, heads, kvHeads, headDim, out);
-            } finally {
-                swapRows(kT, vT, null, null, from, freshRows, keys, kvHeads, headDim, stale);
-            }
-            return;
-        }
-        if (freshRows == 0 && KernelProvider.panama()) {
-            // the same bits as the loop below on the Panama kernels, one query per vector lane
+    static void attend(float[] q, int queries, float[][] kT, float[][] vT, int keys, int heads, int kvHeads,
+                       int headDim, float[] out) {
+        if (KernelProvider.panama()) {
             LaneAttention.attend(q, queries, kT, vT, keys, heads, kvHeads, headDim, out);
-            return;
+        } else {
+            perQuery(q, queries, kT, vT, keys, null, null, 0, 0, heads, kvHeads, headDim, out);
         }
-        perQuery(q, queries, kT, vT, keys, freshK, freshV, from, freshRows, heads, kvHeads, headDim, out);
     }
 
     /**
-     * {@link #attend(float[], int, float[][], float[][], int, float[], float[], int, int, int, int, int, float[])} for the
-     * passes of an approximate KV cache (some rows against the keys of the whole sequence): on the Panama kernels
-     * through {@link RowAttention} (vectorised along the keys, with the fresh rows written into {@code kT}/{@code vT}
-     * for the call as there), else the reference loop. Its bits differ from {@code attend}'s (the full forwards'),
+     * Attention for the passes of an approximate KV cache (some rows against the keys of the whole sequence), where
+     * positions {@code from..from+freshRows−1} take their key and value from {@code freshK}/{@code freshV}
+     * ({@code [freshRows, kvHeads·headDim]}, or null when none) instead of {@code kT}/{@code vT}: on the Panama
+     * kernels through {@link RowAttention} (vectorised along the keys), with the fresh rows written into
+     * {@code kT}/{@code vT} for the call and the stale entries put back when it returns (also on an exception), so
+     * the caller must have them to itself for the call ({@link KvCache} serialises its passes); else the reference
+     * loop. Its bits differ from {@code attend}'s (the full forwards'),
      * and a row's bits do not depend on which other rows are computed.
      */
     static void attendRows(float[] q, int queries, float[][] kT, float[][] vT, int keys, float[] freshK, float[] freshV,

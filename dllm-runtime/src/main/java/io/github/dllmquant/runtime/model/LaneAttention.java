@@ -28,7 +28,7 @@ final class LaneAttention {
 
     /**
      * {@code out[t, h] = softmax(q[t, h]·k[:, g(h)]ᵀ / sqrt(headDim)) · v[:, g(h)]}, as
-     * {@link Attention#attend(float[], int, float[][], float[][], int, float[], float[], int, int, int, int, int, float[])}
+     * {@link Attention#attend(float[], int, float[][], float[][], int, int, int, int, float[])}
      * without fresh rows.
      */
     static void attend(float[] q, int queries, float[][] kT, float[][] vT, int keys, int heads, int kvHeads,

@@ -37,7 +37,7 @@ final class RowAttention {
 
     /**
      * {@code out[t, h] = softmax(q[t, h]·k[:, g(h)]ᵀ / sqrt(headDim)) · v[:, g(h)]}, as
-     * {@link Attention#attend(float[], int, float[][], float[][], int, float[], float[], int, int, int, int, int, float[])}
+     * {@link Attention#attend(float[], int, float[][], float[][], int, int, int, int, float[])}
      * without fresh rows (up to float rounding).
      */
     static void attend(float[] q, int queries, float[][] kT, float[][] vT, int keys, int heads, int kvHeads,

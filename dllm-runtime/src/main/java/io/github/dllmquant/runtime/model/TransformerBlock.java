@@ -273,8 +273,7 @@ public final class TransformerBlock implements QuantizableBlock {
         float[] att = new float[n * qDim];
         if (!freshRows && p.from() == 0 && p.rows() == L) {
             // the last layer of a full forward that built a cache: the full forwards' attention (same bits as logits)
-            Attention.attend(qSel, n, kT, vT, L, null, null, 0, 0, config.heads(), config.kvHeads(), config.headDim(),
-                    att);
+            Attention.attend(qSel, n, kT, vT, L, config.heads(), config.kvHeads(), config.headDim(), att);
         } else if (freshRows) {
             Attention.attendRows(qSel, n, kT, vT, L, p.k(), p.v(), p.from(), p.rows(), config.heads(),
                     config.kvHeads(), config.headDim(), att);
@@ -343,7 +342,7 @@ public final class TransformerBlock implements QuantizableBlock {
         }
         // multi-head attention over all positions (bidirectional)
         float[] att = new float[L * LayerShapes.qDim(config)];  // (L, n_heads·head_dim) concatenated head outputs
-        Attention.attend(q, L, kT, vT, L, null, null, 0, 0, config.heads(), config.kvHeads(), config.headDim(), att);
+        Attention.attend(q, L, kT, vT, L, config.heads(), config.kvHeads(), config.headDim(), att);
         return att;
     }
 

@@ -47,17 +47,4 @@ class LaneAttentionTest {
             }
         }
     }
-
-    /**
-     * A cached pass (a few fresh rows against stale cache entries) takes the lane path on a merged copy of the
-     * cache: exactly the lane attention of the merged heads, the cache itself untouched, and within float
-     * rounding of the per-query loop that scores the fresh rows separately.
-     */
-    @Test
-    void freshRowsRunOnTheLanePathOfAMergedCopy() {
-        assumeThat(KernelProvider.panama()).as("the lane path runs on the Panama kernels only").isTrue();
-        for (CachedPassCase c : CachedPassCase.standard(7)) {
-            c.assertEqualsKernelOnMergedCopy(Attention::attend, LaneAttention::attend, 1e-5f);
-        }
-    }
 }
