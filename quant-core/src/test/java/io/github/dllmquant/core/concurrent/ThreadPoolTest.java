@@ -17,6 +17,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ThreadPoolTest {
 
+    private static final int PARKED_POLLS = 20;
+
     @Test
     void everyIndexRunsExactlyOnceOnSeveralThreads() {
         try (ThreadPool pool = ThreadPool.create(3, "test-worker-")) {
@@ -183,6 +185,13 @@ class ThreadPoolTest {
         try (ThreadPool pool = ThreadPool.create(2, "test-wint-", 0)) {
             Thread worker = workerOf(pool);
             worker.interrupt();
+            // the flag clears only once the worker has returned from park and handled it; checking the state
+            // before that could see the park it was in when interrupted (it may not have run yet)
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (worker.isInterrupted() && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertThat(worker.isInterrupted()).as("the worker cleared its interrupt flag").isFalse();
             // a worker that kept its interrupt flag would return from park at once, forever: RUNNABLE, never WAITING
             waitUntilParked(worker);
             CyclicBarrier bothRunning = new CyclicBarrier(2);
@@ -222,12 +231,20 @@ class ThreadPoolTest {
         return found.get();
     }
 
-    /** Waits (up to a generous limit, a liveness bound, not a speed check) until {@code t} is parked. */
+    /**
+     * Waits (up to a generous limit, a liveness bound, not a speed check) until {@code t} is seen parked in
+     * {@value #PARKED_POLLS} polls in a row: one sighting could be a park that returns at once (a thread
+     * with its interrupt flag set passes through the parked state on every call).
+     */
     private static void waitUntilParked(Thread t) throws InterruptedException {
-        for (int i = 0; i < 30_000 && t.getState() != Thread.State.WAITING; i++) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        int parkedInARow = 0;
+        while (parkedInARow < PARKED_POLLS && System.nanoTime() < deadline) {
+            parkedInARow = t.getState() == Thread.State.WAITING ? parkedInARow + 1 : 0;
             Thread.sleep(1);
         }
-        assertThat(t.getState()).as(t.getName()).isEqualTo(Thread.State.WAITING);
+        assertThat(parkedInARow).as("%s parked in %d polls in a row (last state %s)", t.getName(), PARKED_POLLS, t.getState())
+                .isEqualTo(PARKED_POLLS);
     }
 
     private static void await(CyclicBarrier barrier) {
