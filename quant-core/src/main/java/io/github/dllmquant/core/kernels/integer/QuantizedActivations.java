@@ -104,14 +104,19 @@ public final class QuantizedActivations {
     }
 
     void markQuantized(ActivationQuantizer quantizer, boolean fullNegativeRange) {
+        markQuantized(quantizer, fullNegativeRange, null);
+    }
+
+    /** As above, with {@code wide} = the new codes as shorts (or {@code null}: {@link #wideCodes()} makes them). */
+    void markQuantized(ActivationQuantizer quantizer, boolean fullNegativeRange, short[] wide) {
         this.quantizer = quantizer;
         this.fullNegativeRange = fullNegativeRange;
-        this.wideCodes = null;
+        this.wideCodes = wide;
     }
 
     /**
-     * {@link #codes()} widened to shorts ({@code tokens·k}), made once per quantization by whichever GEMM
-     * thread asks first (the others wait for it) and shared by all of them.
+     * {@link #codes()} widened to shorts ({@code tokens·k}): written by the Panama quantizer in its pass, otherwise
+     * made once per quantization by whichever GEMM thread asks first (the others wait for it) and shared by all.
      */
     short[] wideCodes() {
         short[] wide = wideCodes;

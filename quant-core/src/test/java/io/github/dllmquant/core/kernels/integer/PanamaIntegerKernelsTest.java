@@ -44,12 +44,16 @@ class PanamaIntegerKernelsTest {
         assertThat(p.zeros()).as(where).containsExactly(s.zeros());
         assertThat(p.sums()).as(where).containsExactly(s.sums());
         assertThat(p.fullNegativeRange()).as(where).isEqualTo(s.fullNegativeRange());
+        // the Panama quantizer writes the 16-bit codes in its pass (4 tokens or more), the scalar one leaves them lazy
+        assertThat(p.wideCodes()).as(where + " wide codes").containsExactly(s.wideCodes());
     }
 
     @Test
     void quantizationMatchesScalarOnAwkwardSizes() {
         Random rnd = new Random(11);
-        int[][] shapes = {{1, 1, 1}, {1, 13, 13}, {3, 207, 69}, {13, 64, 16}, {2, 4098, 2049}, {5, 702, 54}, {1, 33, 11}};
+        // 16 tokens and more are split over the pool (8 per item)
+        int[][] shapes = {{1, 1, 1}, {1, 13, 13}, {3, 207, 69}, {13, 64, 16}, {2, 4098, 2049}, {5, 702, 54}, {1, 33, 11},
+                {16, 64, 64}, {37, 130, 65}, {70, 97, 97}};
         for (int[] shape : shapes) {
             for (ActivationQuantizer aq : QUANTIZERS) {
                 for (boolean ties : new boolean[]{false, true}) {
@@ -70,6 +74,14 @@ class PanamaIntegerKernelsTest {
         }
         for (ActivationQuantizer aq : QUANTIZERS) {
             assertSameQuantization(x, 4, 40, 8, aq);
+        }
+        // the same tokens in a 24-token call (pool split): the constant and subnormal tokens land in other items
+        float[] many = new float[24 * 40];
+        for (int t = 0; t < 24; t++) {
+            System.arraycopy(x, (t % 4) * 40, many, t * 40, 40);
+        }
+        for (ActivationQuantizer aq : QUANTIZERS) {
+            assertSameQuantization(many, 24, 40, 8, aq);
         }
     }
 
