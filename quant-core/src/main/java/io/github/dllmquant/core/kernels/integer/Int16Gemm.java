@@ -3,8 +3,8 @@ package io.github.dllmquant.core.kernels.integer;
 /**
  * The integer GEMMs of {@link PanamaIntegerKernels} that run on 16-bit operands ({@link Int16Tiles}):
  * activations widened once per call ({@link QuantizedActivations#wideCodes()}), weights widened (int8)
- * or unpacked with the zero point subtracted (int4) one block of {@link #ROW_BLOCK} rows at a time into
- * per-thread scratch, then reused by every 4-token tile. The token tile (4 rows of K shorts, 32 KB at
+ * (int8: row pairs interleaved per step, {@link Int16Tiles#widenPair}) or unpacked with the zero point subtracted
+ * (int4) one block of {@link #ROW_BLOCK} rows at a time into per-thread scratch, then reused by every 4-token tile. The token tile (4 rows of K shorts, 32 KB at
  * K = 4096) stays in L1 while it meets every row pair of the block, and the block (128 KB) stays in L2.
  *
  * <ul>
@@ -93,7 +93,10 @@ final class Int16Gemm {
         int[] cells = new int[4 * ROW_BLOCK];
         for (int r0 = rowStart; r0 < pairsEnd; r0 += ROW_BLOCK) {
             int r1 = Math.min(pairsEnd, r0 + ROW_BLOCK);
-            Int16Tiles.widen(wc, r0 * k, ws, 0, (r1 - r0) * k, offset);
+            // row pairs interleaved per step (pair p at p·2k): the tiles read one weight stream per pair
+            for (int o = r0; o < r1; o += 2) {
+                Int16Tiles.widenPair(wc, o * k, k, ws, (o - r0) * k, steps, offset);
+            }
             for (int t = 0; t < tokens4; t += 4) {
                 // K blocks outside the row pairs: the token tile's slice stays in L1 while every pair meets it
                 java.util.Arrays.fill(cells, 0);
@@ -101,7 +104,7 @@ final class Int16Gemm {
                     int n = Math.min(kcSteps, steps - s0);
                     int kOff = s0 * 2 * SL;
                     for (int o = r0; o < r1; o += 2) {
-                        Int16Tiles.dot4x2(as, t * k + kOff, k, ws, (o - r0) * k + kOff, k, n, dots);
+                        Int16Tiles.dot4x2(as, t * k + kOff, k, ws, (o - r0) * k + 2 * kOff, n, dots);
                         int c = (o - r0) * 4;
                         for (int i = 0; i < 4; i++) {
                             cells[c + i * 2] += dots[i * 4];
@@ -125,7 +128,7 @@ final class Int16Gemm {
             // tokens past the last 4-tile: one token against each row pair of the block
             for (int t = tokens4; t < tokens; t++) {
                 for (int o = r0; o < r1; o += 2) {
-                    Int16Tiles.dot1x2(as, t * k, ws, (o - r0) * k, k, steps, dots);
+                    Int16Tiles.dot1x2(as, t * k, ws, (o - r0) * k, steps, dots);
                     for (int j = 0; j < 2; j++) {
                         int tail = kv < k ? Int8Tiles.tail(ac, t * k, wc, (o + j) * k, kv, k) : 0;
                         dots[j] = dots[j] - shiftSums[t] + tail;

@@ -137,7 +137,9 @@ class PanamaIntegerKernelsTest {
         // {tokens, out, in, groupSize}
         int[][] shapes = {{1, 1, 32, 32}, {1, 4, 13 * 16, 16}, {13, 1, 64, 64}, {13, 13, 13 * 32, 32},
                 {4, 8, 128, 128}, {5, 7, 207, 207}, {207, 6, 96, 48}, {3, 5, 4098, 683}, {2, 9, 130, 13},
-                {5, 6, 256, 128}, {13, 9, 512, 64}, {1, 3, 384, 128}, {9, 37, 256, 256}, {6, 40, 130, 130}};
+                {5, 6, 256, 128}, {13, 9, 512, 64}, {1, 3, 384, 128}, {9, 37, 256, 256}, {6, 40, 130, 130},
+                // per channel, K longer than the 16-bit kernel's K block (4096): offsets into the pair layout
+                {5, 6, 8262, 8262}};
         for (int[] sh : shapes) {
             for (int bits : new int[]{8, 6, 4}) {
                 for (boolean sym : new boolean[]{true, false}) {
@@ -197,7 +199,8 @@ class PanamaIntegerKernelsTest {
         // {tokens, out, in}
         int[][] shapes = {{4, 2, 64}, {5, 7, 207}, {13, 9, 130}, {7, 1, 256}, {1, 3, 128}, {2, 5, 96}, {6, 18, 1000},
                 {1, 1, 33}, {11, 6, 2 * VectorWidth.SHORT.length() + 1}, {9, 35, 512},
-                {3, 8, 4 * VectorWidth.SHORT.length() + 5}, {2, 3, 2 * VectorWidth.SHORT.length()}, {1, 16, 4096}};
+                {3, 8, 4 * VectorWidth.SHORT.length() + 5}, {2, 3, 2 * VectorWidth.SHORT.length()}, {1, 16, 4096},
+                {5, 4, 2 * 4096 + 3}};
         for (int[] sh : shapes) {
             QuantizedWeight q = weight(rnd, sh[1], sh[2], 8, sh[2], false, false);
             q.codes()[rnd.nextInt(q.codes().length)] = 0; // centred −128 at least once
