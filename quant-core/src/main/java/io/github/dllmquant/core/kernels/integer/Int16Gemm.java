@@ -88,9 +88,13 @@ final class Int16Gemm {
         int pairsEnd = rowStart + ((rowEnd - rowStart) & ~1);
         short[] ws = scratch(ROW_BLOCK * k);
         int[] dots = new int[16];
-        float[] acc = new float[16];
         int kcSteps = Math.max(1, KC / (2 * SL));
-        int[] cells = new int[4 * ROW_BLOCK];
+        // raw dots of every token against the block's rows; the epilogue runs once per block, not per tile call
+        int[] cells = new int[tokens * ROW_BLOCK];
+        float[] wScales = w.scales();
+        int[] wZeros = w.zeros();
+        int[] wSums = w.sums();
+        int groupSize = w.groupSize();
         for (int r0 = rowStart; r0 < pairsEnd; r0 += ROW_BLOCK) {
             int r1 = Math.min(pairsEnd, r0 + ROW_BLOCK);
             // row pairs interleaved per step (pair p at p·2k): the tiles read one weight stream per pair
@@ -99,43 +103,38 @@ final class Int16Gemm {
             }
             for (int t = 0; t < tokens4; t += 4) {
                 // K blocks outside the row pairs: the token tile's slice stays in L1 while every pair meets it
-                java.util.Arrays.fill(cells, 0);
                 for (int s0 = 0; s0 < steps; s0 += kcSteps) {
                     int n = Math.min(kcSteps, steps - s0);
                     int kOff = s0 * 2 * SL;
                     for (int o = r0; o < r1; o += 2) {
                         Int16Tiles.dot4x2(as, t * k + kOff, k, ws, (o - r0) * k + 2 * kOff, n, dots);
-                        int c = (o - r0) * 4;
+                        int c = t * ROW_BLOCK + o - r0;
                         for (int i = 0; i < 4; i++) {
-                            cells[c + i * 2] += dots[i * 4];
-                            cells[c + i * 2 + 1] += dots[i * 4 + 1];
+                            int ci = c + i * ROW_BLOCK;
+                            cells[ci] = (s0 == 0 ? 0 : cells[ci]) + dots[i * 4];
+                            cells[ci + 1] = (s0 == 0 ? 0 : cells[ci + 1]) + dots[i * 4 + 1];
                         }
                     }
-                }
-                for (int o = r0; o < r1; o += 2) {
-                    int c = (o - r0) * 4;
-                    for (int i = 0; i < 4; i++) {
-                        for (int j = 0; j < 2; j++) {
-                            int tail = kv < k ? Int8Tiles.tail(ac, (t + i) * k, wc, (o + j) * k, kv, k) : 0;
-                            dots[i * 4 + j] = cells[c + i * 2 + j] - shiftSums[t + i] + tail;
-                        }
-                    }
-                    java.util.Arrays.fill(acc, 0f);
-                    PanamaIntegerKernels.epilogue(w, a, t, 4, o, 2, 0, dots, acc);
-                    PanamaIntegerKernels.store(a, y, out, t, 4, o, 2, acc);
                 }
             }
             // tokens past the last 4-tile: one token against each row pair of the block
             for (int t = tokens4; t < tokens; t++) {
                 for (int o = r0; o < r1; o += 2) {
                     Int16Tiles.dot1x2(as, t * k, ws, (o - r0) * k, steps, dots);
-                    for (int j = 0; j < 2; j++) {
-                        int tail = kv < k ? Int8Tiles.tail(ac, t * k, wc, (o + j) * k, kv, k) : 0;
-                        dots[j] = dots[j] - shiftSums[t] + tail;
-                    }
-                    java.util.Arrays.fill(acc, 0f);
-                    PanamaIntegerKernels.epilogue(w, a, t, 1, o, 2, 0, dots, acc);
-                    PanamaIntegerKernels.store(a, y, out, t, 1, o, 2, acc);
+                    cells[t * ROW_BLOCK + o - r0] = dots[0];
+                    cells[t * ROW_BLOCK + o - r0 + 1] = dots[1];
+                }
+            }
+            // the spec's epilogue per cell (PanamaIntegerKernels.epilogue + store for one group: 0f + dot·sw, then ·sa)
+            for (int t = 0; t < tokens; t++) {
+                float sa = a.scales()[t];
+                int za = a.zeros()[t];
+                int sumA = a.sums()[t];
+                for (int o = r0; o < r1; o++) {
+                    int tail = kv < k ? Int8Tiles.tail(ac, t * k, wc, o * k, kv, k) : 0;
+                    int dot = cells[t * ROW_BLOCK + o - r0] - shiftSums[t] + tail;
+                    long exact = IntegerKernels.correctedDot(dot, wSums[o], sumA, wZeros[o], za, groupSize);
+                    y[t * out + o] = (0f + (float) exact * wScales[o]) * sa;
                 }
             }
         }
