@@ -173,6 +173,7 @@ final class Int16Gemm {
         // |q − z| ≤ 15 times |code| ≤ 128 (8-bit activations) or 8 (≤ 4 bits)
         boolean shortPairs = Int16Tiles.shortPairSums(groupSize, 15 * (a.quantizer().bits() <= 4 ? 8 : 128));
         float[] sums = new float[16];
+        float[] lanes = new float[8 * Int16Tiles.FL];
         for (int r0 = rowStart; r0 < rowEnd; r0 += ROW_BLOCK) {
             int r1 = Math.min(rowEnd, r0 + ROW_BLOCK);
             for (int o = r0; o < r1; o++) {
@@ -183,9 +184,9 @@ final class Int16Gemm {
             for (; t < tokens4; t += 4) {
                 for (int o = r0; o < pairsEnd; o += 2) {
                     if (shortPairs) {
-                        Int16Tiles.grouped4x2(as, t * k, k, wq, (o - r0) * k, k, o, ws, groups, groupSize, sums);
+                        Int16Tiles.grouped4x2(as, t * k, k, wq, (o - r0) * k, k, o, ws, groups, groupSize, lanes, sums);
                     } else {
-                        Int16Tiles.grouped4x2Long(as, t * k, k, wq, (o - r0) * k, k, o, ws, groups, groupSize, sums);
+                        Int16Tiles.grouped4x2Long(as, t * k, k, wq, (o - r0) * k, k, o, ws, groups, groupSize, lanes, sums);
                     }
                     for (int i = 0; i < 4; i++) {
                         for (int j = 0; j < 2; j++) {
@@ -196,7 +197,7 @@ final class Int16Gemm {
             }
             for (; t < tokens; t++) {
                 for (int o = r0; o < pairsEnd; o += 2) {
-                    Int16Tiles.grouped1x2(as, t * k, wq, (o - r0) * k, k, o, ws, groups, groupSize, sums);
+                    Int16Tiles.grouped1x2(as, t * k, wq, (o - r0) * k, k, o, ws, groups, groupSize, lanes, sums);
                     for (int j = 0; j < 2; j++) {
                         y[t * out + o + j] = sa[t] * (sums[j] - za[t] * corr[o + j]);
                     }
@@ -205,7 +206,7 @@ final class Int16Gemm {
             if (pairsEnd < r1) {
                 int o = pairsEnd;
                 for (t = 0; t < tokens; t++) {
-                    Int16Tiles.grouped1x1(as, t * k, wq, (o - r0) * k, o, ws, groups, groupSize, sums);
+                    Int16Tiles.grouped1x1(as, t * k, wq, (o - r0) * k, o, ws, groups, groupSize, lanes, sums);
                     y[t * out + o] = sa[t] * (sums[0] - za[t] * corr[o]);
                 }
             }

@@ -31,11 +31,16 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Every Vector API call is written out in the loop bodies and no vector crosses a method boundary of
  * ours (see {@link Int8Tiles} on inlining): a helper that C2 declines to inline would box every vector.
- * Float lane sums are a written-out tree of {@code v.add(v.slice(half))} for {@code half = FL/2 .. 1}: the
- * additions of the scalar {@link VectorMath#sum(float[], int)} tree in the same order (so the same bits), as
- * explicit lane operations whose result does not depend on the JIT tier ({@code reduceLanes}' order is
- * unspecified). They replaced {@code intoArray} + that scalar tree, a call per cell that C2 did not inline
- * (4×2 tile, one thread, K = 1024: 77 → 167 GFLOP/s).
+ * Float lane sums: each accumulator is stored with {@code intoArray} into caller scratch and summed there by
+ * {@link #treeSums} in the tree order of the scalar {@link VectorMath#sum(float[], int)} (so the bits do not depend
+ * on the JIT tier; {@code reduceLanes}' order is unspecified). A written-out {@code v.add(v.slice(half))} tree (same
+ * additions, same bits) was used before and was the cause of the intermittent grouped-int4 collapse (INT-KERNELS
+ * attempt 20): in some JVMs C2 failed to expand the shuffle intrinsics behind {@code slice} (VectorSupport
+ * {@code compare}/{@code binaryOp} stayed calls, depending on profiles of shared JDK methods), so the accumulators
+ * that reach the tree had to be real objects, and C2 allocated them where they are defined: at the {@code fma} of
+ * every group epilogue inside the K loop (one box per cell and group, up to 4.9 GB per call). A per-cell call of
+ * {@code VectorMath.sum} instead costs a non-inlined call per cell (4×2 tile, one thread, K = 1024: 77 vs 167
+ * GFLOP/s), hence one scalar pass over all cells per tile call.
  */
 final class Int16Tiles {
 
@@ -46,6 +51,8 @@ final class Int16Tiles {
     /** Short lanes per vector: elements per step. */
     static final int SL = S.length();
     private static final int IL = I.length();
+    /** Float lanes per vector. */
+    static final int FL = F.length();
 
     private Int16Tiles() {
     }
@@ -206,7 +213,7 @@ final class Int16Tiles {
      * as every other tile shape's.
      */
     static void grouped4x2(short[] a, int aOff, int aStride, short[] w, int wOff, int wStride, int o0,
-                           float[] scales, int groups, int groupSize, float[] sums) {
+                           float[] scales, int groups, int groupSize, float[] lanes, float[] sums) {
         FloatVector f00 = FloatVector.zero(F);
         FloatVector f01 = FloatVector.zero(F);
         FloatVector f10 = FloatVector.zero(F);
@@ -274,38 +281,23 @@ final class Int16Tiles {
                 s31 = ShortVector.zero(S);
             }
         }
-        for (int half = F.length() / 2; half >= 1; half /= 2) {
-            f00 = f00.add(f00.slice(half));
-        }
-        sums[0] = f00.lane(0);
-        for (int half = F.length() / 2; half >= 1; half /= 2) {
-            f01 = f01.add(f01.slice(half));
-        }
-        sums[1] = f01.lane(0);
-        for (int half = F.length() / 2; half >= 1; half /= 2) {
-            f10 = f10.add(f10.slice(half));
-        }
-        sums[4] = f10.lane(0);
-        for (int half = F.length() / 2; half >= 1; half /= 2) {
-            f11 = f11.add(f11.slice(half));
-        }
-        sums[5] = f11.lane(0);
-        for (int half = F.length() / 2; half >= 1; half /= 2) {
-            f20 = f20.add(f20.slice(half));
-        }
-        sums[8] = f20.lane(0);
-        for (int half = F.length() / 2; half >= 1; half /= 2) {
-            f21 = f21.add(f21.slice(half));
-        }
-        sums[9] = f21.lane(0);
-        for (int half = F.length() / 2; half >= 1; half /= 2) {
-            f30 = f30.add(f30.slice(half));
-        }
-        sums[12] = f30.lane(0);
-        for (int half = F.length() / 2; half >= 1; half /= 2) {
-            f31 = f31.add(f31.slice(half));
-        }
-        sums[13] = f31.lane(0);
+        f00.intoArray(lanes, 0);
+        f01.intoArray(lanes, 1 * FL);
+        f10.intoArray(lanes, 2 * FL);
+        f11.intoArray(lanes, 3 * FL);
+        f20.intoArray(lanes, 4 * FL);
+        f21.intoArray(lanes, 5 * FL);
+        f30.intoArray(lanes, 6 * FL);
+        f31.intoArray(lanes, 7 * FL);
+        treeSums(lanes, 8);
+        sums[0] = lanes[0];
+        sums[1] = lanes[FL];
+        sums[4] = lanes[2 * FL];
+        sums[5] = lanes[3 * FL];
+        sums[8] = lanes[4 * FL];
+        sums[9] = lanes[5 * FL];
+        sums[12] = lanes[6 * FL];
+        sums[13] = lanes[7 * FL];
     }
 
     /**
@@ -315,7 +307,7 @@ final class Int16Tiles {
      * same float operations, same bits as {@link #grouped4x2}.
      */
     static void grouped4x2Long(short[] a, int aOff, int aStride, short[] w, int wOff, int wStride, int o0,
-                           float[] scales, int groups, int groupSize, float[] sums) {
+                           float[] scales, int groups, int groupSize, float[] lanes, float[] sums) {
         FloatVector f00 = FloatVector.zero(F);
         FloatVector f01 = FloatVector.zero(F);
         FloatVector f10 = FloatVector.zero(F);
@@ -370,38 +362,40 @@ final class Int16Tiles {
             p = s31.reinterpretAsInts();
             f31 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c1, f31);
         }
-        for (int half = F.length() / 2; half >= 1; half /= 2) {
-            f00 = f00.add(f00.slice(half));
+        f00.intoArray(lanes, 0);
+        f01.intoArray(lanes, 1 * FL);
+        f10.intoArray(lanes, 2 * FL);
+        f11.intoArray(lanes, 3 * FL);
+        f20.intoArray(lanes, 4 * FL);
+        f21.intoArray(lanes, 5 * FL);
+        f30.intoArray(lanes, 6 * FL);
+        f31.intoArray(lanes, 7 * FL);
+        treeSums(lanes, 8);
+        sums[0] = lanes[0];
+        sums[1] = lanes[FL];
+        sums[4] = lanes[2 * FL];
+        sums[5] = lanes[3 * FL];
+        sums[8] = lanes[4 * FL];
+        sums[9] = lanes[5 * FL];
+        sums[12] = lanes[6 * FL];
+        sums[13] = lanes[7 * FL];
+    }
+
+    /**
+     * Sums each of the {@code cells} float vectors stored at {@code lanes[c·FL, (c + 1)·FL)} into
+     * {@code lanes[c·FL]}, in the tree order of {@link VectorMath#sum(float[], int)}: for {@code half = FL/2 .. 1},
+     * lane {@code i} += lane {@code i + half} (the same additions, in the same order, as the former
+     * {@code v.add(v.slice(half))} tree, so the same bits). Scalar code on purpose: the {@code slice} tree's
+     * shuffle intrinsics were the ones C2 sometimes failed to expand (see the class comment).
+     */
+    private static void treeSums(float[] lanes, int cells) {
+        for (int half = FL / 2; half >= 1; half /= 2) {
+            for (int c = 0; c < cells * FL; c += FL) {
+                for (int i = 0; i < half; i++) {
+                    lanes[c + i] += lanes[c + i + half];
+                }
+            }
         }
-        sums[0] = f00.lane(0);
-        for (int half = F.length() / 2; half >= 1; half /= 2) {
-            f01 = f01.add(f01.slice(half));
-        }
-        sums[1] = f01.lane(0);
-        for (int half = F.length() / 2; half >= 1; half /= 2) {
-            f10 = f10.add(f10.slice(half));
-        }
-        sums[4] = f10.lane(0);
-        for (int half = F.length() / 2; half >= 1; half /= 2) {
-            f11 = f11.add(f11.slice(half));
-        }
-        sums[5] = f11.lane(0);
-        for (int half = F.length() / 2; half >= 1; half /= 2) {
-            f20 = f20.add(f20.slice(half));
-        }
-        sums[8] = f20.lane(0);
-        for (int half = F.length() / 2; half >= 1; half /= 2) {
-            f21 = f21.add(f21.slice(half));
-        }
-        sums[9] = f21.lane(0);
-        for (int half = F.length() / 2; half >= 1; half /= 2) {
-            f30 = f30.add(f30.slice(half));
-        }
-        sums[12] = f30.lane(0);
-        for (int half = F.length() / 2; half >= 1; half /= 2) {
-            f31 = f31.add(f31.slice(half));
-        }
-        sums[13] = f31.lane(0);
     }
 
     /**
@@ -425,7 +419,7 @@ final class Int16Tiles {
 
     /** {@link #grouped4x2} for one token: {@code sums[j]} for rows {@code o0, o0 + 1}, bit-identical per cell. */
     static void grouped1x2(short[] a, int aOff, short[] w, int wOff, int wStride, int o0,
-                           float[] scales, int groups, int groupSize, float[] sums) {
+                           float[] scales, int groups, int groupSize, float[] lanes, float[] sums) {
         FloatVector f00 = FloatVector.zero(F);
         FloatVector f01 = FloatVector.zero(F);
         for (int g = 0; g < groups; g++) {
@@ -444,19 +438,16 @@ final class Int16Tiles {
             p = s01.reinterpretAsInts();
             f01 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c1, f01);
         }
-        for (int half = F.length() / 2; half >= 1; half /= 2) {
-            f00 = f00.add(f00.slice(half));
-        }
-        sums[0] = f00.lane(0);
-        for (int half = F.length() / 2; half >= 1; half /= 2) {
-            f01 = f01.add(f01.slice(half));
-        }
-        sums[1] = f01.lane(0);
+        f00.intoArray(lanes, 0);
+        f01.intoArray(lanes, 1 * FL);
+        treeSums(lanes, 2);
+        sums[0] = lanes[0];
+        sums[1] = lanes[FL];
     }
 
     /** {@link #grouped4x2} for one token and one row {@code o0}: {@code sums[0]}, bit-identical per cell. */
     static void grouped1x1(short[] a, int aOff, short[] w, int wOff, int o0,
-                           float[] scales, int groups, int groupSize, float[] sums) {
+                           float[] scales, int groups, int groupSize, float[] lanes, float[] sums) {
         FloatVector f00 = FloatVector.zero(F);
         for (int g = 0; g < groups; g++) {
             ShortVector s00 = ShortVector.zero(S);
@@ -467,9 +458,8 @@ final class Int16Tiles {
             IntVector p = s00.reinterpretAsInts();
             f00 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c0, f00);
         }
-        for (int half = F.length() / 2; half >= 1; half /= 2) {
-            f00 = f00.add(f00.slice(half));
-        }
-        sums[0] = f00.lane(0);
+        f00.intoArray(lanes, 0);
+        treeSums(lanes, 1);
+        sums[0] = lanes[0];
     }
 }
