@@ -276,7 +276,7 @@ public final class PanamaGemmKernels implements GemmKernels {
                     long wordIndex = (wordRowBase + (kk >>> shiftOfCpi)) * NR + v;
                     IntVector q = IntVector.fromMemorySegment(I, codes, wordIndex * Integer.BYTES, ORDER)
                             .lanewise(VectorOperators.LSHR, (kk & (cpi - 1)) * sb).and(mask);
-                    FloatVector value = ((FloatVector) q.convert(VectorOperators.I2F, 0)).sub(z).mul(s);
+                    FloatVector value = ((FloatVector) q.convertShape(VectorOperators.I2F, F, 0)).sub(z).mul(s);
                     value.intoMemorySegment(out, ((long) (kk - k0) * NR + v) * Float.BYTES, ORDER);
                 }
             }

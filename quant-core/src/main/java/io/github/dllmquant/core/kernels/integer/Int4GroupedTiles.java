@@ -6,6 +6,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -20,12 +21,20 @@ import jdk.incubator.vector.VectorSpecies;
  * summation order therefore differs from the scalar specification (outputs agree to float rounding,
  * integer group sums are exact). {@code |q − z| ≤ 15}, so products and flush bounds are those of
  * {@link Int4Tiles}.
+ *
+ * <p>The upper half of a group's short lanes is converted from a half-width reload of the stored vector
+ * ({@code halves}, caller scratch) rather than by {@code convertShape(S2F, F, 1)}: a part other than 0 slices the
+ * vector first, and the shuffle intrinsics behind {@code slice} are the ones C2 sometimes leaves unexpanded, which
+ * then boxes the float accumulators in the loop (INT-KERNELS attempts 20–21). Same lanes converted, same bits.
+ * Lane sums go through {@code lanes} (caller scratch, {@code FL} floats) and the scalar
+ * {@link VectorMath#sum(float[], int)} tree.
  */
 final class Int4GroupedTiles {
 
     private static final VectorSpecies<Short> S = VectorWidth.SHORT;
     private static final VectorSpecies<Float> F = VectorWidth.FLOAT;
     private static final VectorSpecies<Byte> B_HALF = PanamaIntegerKernels.B_HALF;
+    private static final VectorSpecies<Short> S_HALF = S.withShape(VectorShape.forBitSize(VectorWidth.BITS / 2));
     private static final int SL = Int4Tiles.SL;
     private static final int BLOCK = Int4Tiles.BLOCK;
 
@@ -34,7 +43,7 @@ final class Int4GroupedTiles {
 
     /** {@code sums[i·4 + j]} for four tokens (stride {@code aStride}) and the two weight rows {@code o0, o0 + 1} (stride {@code wStride} packed bytes), whole rows. */
     static void dot4x2(byte[] a, int aOff, int aStride, byte[] w, int wOff, int wStride, int o0,
-                       float[] scales, int[] zeros, int groups, int groupSize, int flushBlocks, float[] sums) {
+                       float[] scales, int[] zeros, int groups, int groupSize, int flushBlocks, short[] halves, float[] lanes, float[] sums) {
         FloatVector f00 = FloatVector.zero(F);
         FloatVector f01 = FloatVector.zero(F);
         FloatVector f10 = FloatVector.zero(F);
@@ -86,24 +95,31 @@ final class Int4GroupedTiles {
                     h31 = h31.add(a3.mul(lo1)).add(e3.mul(hi1));
                 }
                 f00 = ((FloatVector) h00.convertShape(VectorOperators.S2F, F, 0)).fma(s0, f00);
-                f00 = ((FloatVector) h00.convertShape(VectorOperators.S2F, F, 1)).fma(s0, f00);
+                h00.intoArray(halves, 0);
+                f00 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s0, f00);
                 f01 = ((FloatVector) h01.convertShape(VectorOperators.S2F, F, 0)).fma(s1, f01);
-                f01 = ((FloatVector) h01.convertShape(VectorOperators.S2F, F, 1)).fma(s1, f01);
+                h01.intoArray(halves, 0);
+                f01 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s1, f01);
                 f10 = ((FloatVector) h10.convertShape(VectorOperators.S2F, F, 0)).fma(s0, f10);
-                f10 = ((FloatVector) h10.convertShape(VectorOperators.S2F, F, 1)).fma(s0, f10);
+                h10.intoArray(halves, 0);
+                f10 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s0, f10);
                 f11 = ((FloatVector) h11.convertShape(VectorOperators.S2F, F, 0)).fma(s1, f11);
-                f11 = ((FloatVector) h11.convertShape(VectorOperators.S2F, F, 1)).fma(s1, f11);
+                h11.intoArray(halves, 0);
+                f11 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s1, f11);
                 f20 = ((FloatVector) h20.convertShape(VectorOperators.S2F, F, 0)).fma(s0, f20);
-                f20 = ((FloatVector) h20.convertShape(VectorOperators.S2F, F, 1)).fma(s0, f20);
+                h20.intoArray(halves, 0);
+                f20 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s0, f20);
                 f21 = ((FloatVector) h21.convertShape(VectorOperators.S2F, F, 0)).fma(s1, f21);
-                f21 = ((FloatVector) h21.convertShape(VectorOperators.S2F, F, 1)).fma(s1, f21);
+                h21.intoArray(halves, 0);
+                f21 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s1, f21);
                 f30 = ((FloatVector) h30.convertShape(VectorOperators.S2F, F, 0)).fma(s0, f30);
-                f30 = ((FloatVector) h30.convertShape(VectorOperators.S2F, F, 1)).fma(s0, f30);
+                h30.intoArray(halves, 0);
+                f30 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s0, f30);
                 f31 = ((FloatVector) h31.convertShape(VectorOperators.S2F, F, 0)).fma(s1, f31);
-                f31 = ((FloatVector) h31.convertShape(VectorOperators.S2F, F, 1)).fma(s1, f31);
+                h31.intoArray(halves, 0);
+                f31 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s1, f31);
             }
         }
-        float[] lanes = new float[F.length()]; // scalar tree sum: same bits in every JIT tier
         f00.intoArray(lanes, 0);
         sums[0] = VectorMath.sum(lanes, lanes.length);
         f01.intoArray(lanes, 0);
@@ -124,7 +140,7 @@ final class Int4GroupedTiles {
 
     /** {@code sums[j]} for one token and the four weight rows from {@code o0}. */
     static void dot1x4(byte[] a, int aOff, int aStride, byte[] w, int wOff, int wStride, int o0,
-                       float[] scales, int[] zeros, int groups, int groupSize, int flushBlocks, float[] sums) {
+                       float[] scales, int[] zeros, int groups, int groupSize, int flushBlocks, short[] halves, float[] lanes, float[] sums) {
         FloatVector f00 = FloatVector.zero(F);
         FloatVector f01 = FloatVector.zero(F);
         FloatVector f02 = FloatVector.zero(F);
@@ -168,16 +184,19 @@ final class Int4GroupedTiles {
                     h03 = h03.add(a0.mul(lo3)).add(e0.mul(hi3));
                 }
                 f00 = ((FloatVector) h00.convertShape(VectorOperators.S2F, F, 0)).fma(s0, f00);
-                f00 = ((FloatVector) h00.convertShape(VectorOperators.S2F, F, 1)).fma(s0, f00);
+                h00.intoArray(halves, 0);
+                f00 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s0, f00);
                 f01 = ((FloatVector) h01.convertShape(VectorOperators.S2F, F, 0)).fma(s1, f01);
-                f01 = ((FloatVector) h01.convertShape(VectorOperators.S2F, F, 1)).fma(s1, f01);
+                h01.intoArray(halves, 0);
+                f01 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s1, f01);
                 f02 = ((FloatVector) h02.convertShape(VectorOperators.S2F, F, 0)).fma(s2, f02);
-                f02 = ((FloatVector) h02.convertShape(VectorOperators.S2F, F, 1)).fma(s2, f02);
+                h02.intoArray(halves, 0);
+                f02 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s2, f02);
                 f03 = ((FloatVector) h03.convertShape(VectorOperators.S2F, F, 0)).fma(s3, f03);
-                f03 = ((FloatVector) h03.convertShape(VectorOperators.S2F, F, 1)).fma(s3, f03);
+                h03.intoArray(halves, 0);
+                f03 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s3, f03);
             }
         }
-        float[] lanes = new float[F.length()]; // scalar tree sum: same bits in every JIT tier
         f00.intoArray(lanes, 0);
         sums[0] = VectorMath.sum(lanes, lanes.length);
         f01.intoArray(lanes, 0);
@@ -190,7 +209,7 @@ final class Int4GroupedTiles {
 
     /** {@code sums[0]} for one token and weight row {@code o0}. */
     static void dot1x1(byte[] a, int aOff, int aStride, byte[] w, int wOff, int wStride, int o0,
-                       float[] scales, int[] zeros, int groups, int groupSize, int flushBlocks, float[] sums) {
+                       float[] scales, int[] zeros, int groups, int groupSize, int flushBlocks, short[] halves, float[] lanes, float[] sums) {
         FloatVector f00 = FloatVector.zero(F);
         int blocksPerGroup = groupSize / BLOCK;
         for (int g = 0; g < groups; g++) {
@@ -210,10 +229,10 @@ final class Int4GroupedTiles {
                     h00 = h00.add(a0.mul(lo0)).add(e0.mul(hi0));
                 }
                 f00 = ((FloatVector) h00.convertShape(VectorOperators.S2F, F, 0)).fma(s0, f00);
-                f00 = ((FloatVector) h00.convertShape(VectorOperators.S2F, F, 1)).fma(s0, f00);
+                h00.intoArray(halves, 0);
+                f00 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s0, f00);
             }
         }
-        float[] lanes = new float[F.length()]; // scalar tree sum: same bits in every JIT tier
         f00.intoArray(lanes, 0);
         sums[0] = VectorMath.sum(lanes, lanes.length);
     }
