@@ -144,6 +144,7 @@ public final class KernelBench {
         }
         Map<String, double[]> gflops = new LinkedHashMap<>();
         Map<String, String> notes = new LinkedHashMap<>();
+        List<String> collapses = new ArrayList<>();
         int maxTokens = Arrays.stream(options.tokens()).max().orElseThrow();
         float[] x = new float[maxTokens * k];
         for (int i = 0; i < x.length; i++) {
@@ -178,13 +179,17 @@ public final class KernelBench {
                     Linear l = layer;
                     double seconds = medianSeconds(() -> l.forward(x, m, y), options.seconds());
                     g[i] = 2.0 * m * n * k / seconds / 1e9;
-                    out.printf(Locale.ROOT, "%-9s M=%-4d %9.3f ms  %8.1f GFLOP/s  %10d B allocated/call%n", kind, m,
-                            seconds * 1e3, g[i], lastAllocatedPerCall);
+                    boolean boxed = lastAllocatedPerCall > BOXED_BYTES_PER_ELEMENT * m * k;
+                    out.printf(Locale.ROOT, "%-9s M=%-4d %9.3f ms  %8.1f GFLOP/s  %10d B allocated/call%s%n", kind, m,
+                            seconds * 1e3, g[i], lastAllocatedPerCall, boxed ? "  <-- BOXED VECTORS (JIT collapse)" : "");
+                    if (boxed) {
+                        collapses.add(String.format(Locale.ROOT, "%s at M=%d (%.1f MB/call)", kind, m, lastAllocatedPerCall / 1e6));
+                    }
                 }
                 gflops.put(kind, g);
             }
         }
-        String report = report(machine, peak, options, gflops, notes);
+        String report = report(machine, peak, options, gflops, notes, collapses);
         out.println();
         out.println(report);
         if (options.results() != null) {
@@ -264,6 +269,14 @@ public final class KernelBench {
         return g;
     }
 
+    /**
+     * A call allocating more than this many bytes per activation element ({@code M·K}) is reported as a collapse:
+     * the kernels' own allocation is the activation buffers (about 3 bytes per element for the integer kinds, e.g.
+     * 0.4 MB at M = 32, 3.2 MB at M = 256; up to ~88 KB at M = 1); boxed vectors (a kernel C2 compiled without
+     * expanding some Vector API intrinsic) allocate 100 to 1000 times more (INT-KERNELS attempts 19–20).
+     */
+    static final long BOXED_BYTES_PER_ELEMENT = 64;
+
     /** Heap bytes all threads allocated per call in the last {@link #medianSeconds} (JVM-wide counter; -1 if unsupported). */
     private static long lastAllocatedPerCall = -1;
 
@@ -328,7 +341,8 @@ public final class KernelBench {
                 System.getProperty("java.vm.name"), KernelProvider.describe(), Parallel.parallelism());
     }
 
-    private static String report(String machine, double peak, Options options, Map<String, double[]> g, Map<String, String> notes) {
+    private static String report(String machine, double peak, Options options, Map<String, double[]> g, Map<String, String> notes,
+                                 List<String> collapses) {
         StringBuilder sb = new StringBuilder();
         int[] tokens = options.tokens();
         sb.append("### KernelBench run of ").append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append("\n\n");
@@ -349,6 +363,10 @@ public final class KernelBench {
             }
             sb.append('\n');
         }
+        sb.append(collapses.isEmpty()
+                ? "\nAllocation check: no call above " + BOXED_BYTES_PER_ELEMENT + " bytes per activation element (no boxed vectors).\n"
+                : "\n**Allocation check: BOXED VECTORS (JIT collapse) in " + String.join(", ", collapses)
+                        + "**: this run's figures for those cases are not the kernels' speed.\n");
         sb.append("\nRatios (same run):\n\n");
         double[] f32 = g.get("f32");
         for (int i = 0; i < tokens.length; i++) {
