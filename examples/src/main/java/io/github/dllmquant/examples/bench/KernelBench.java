@@ -181,7 +181,7 @@ public final class KernelBench {
                     g[i] = 2.0 * m * n * k / seconds / 1e9;
                     boolean boxed = lastAllocatedPerCall > BOXED_BYTES_PER_ELEMENT * m * k;
                     out.printf(Locale.ROOT, "%-9s M=%-4d %9.3f ms  %8.1f GFLOP/s  %10d B allocated/call%s%n", kind, m,
-                            seconds * 1e3, g[i], lastAllocatedPerCall, boxed ? "  <-- BOXED VECTORS (JIT collapse)" : "");
+                            seconds * 1e3, g[i], lastAllocatedPerCall, boxed ? "  <-- BOXED VECTORS" : "");
                     if (boxed) {
                         collapses.add(String.format(Locale.ROOT, "%s at M=%d (%.1f MB/call)", kind, m, lastAllocatedPerCall / 1e6));
                     }
@@ -365,8 +365,9 @@ public final class KernelBench {
         }
         sb.append(collapses.isEmpty()
                 ? "\nAllocation check: no call above " + BOXED_BYTES_PER_ELEMENT + " bytes per activation element (no boxed vectors).\n"
-                : "\n**Allocation check: BOXED VECTORS (JIT collapse) in " + String.join(", ", collapses)
-                        + "**: this run's figures for those cases are not the kernels' speed.\n");
+                : "\n**Allocation check: BOXED VECTORS in " + String.join(", ", collapses) + "** (more than "
+                        + BOXED_BYTES_PER_ELEMENT + " bytes per activation element: C2 left Vector API calls unexpanded in this"
+                        + " JVM; those figures can be far below the kernels' speed, see bench/INT-KERNELS.md attempts 20-23).\n");
         sb.append("\nRatios (same run):\n\n");
         double[] f32 = g.get("f32");
         for (int i = 0; i < tokens.length; i++) {
