@@ -90,8 +90,9 @@ final class ShapeSweep {
                     double f1 = KernelBench.medianSeconds(() -> Gemm.gemm(x, m, f32, null, y, single), seconds, warm);
                     double b2 = KernelBench.medianSeconds(() -> Gemm.gemm(x, m, bf16, null, y), seconds, warm);
                     double b1 = KernelBench.medianSeconds(() -> Gemm.gemm(x, m, bf16, null, y, single), seconds, warm);
-                    String line = String.format(Locale.ROOT, "| %dx%d | %d | %.1f | %.1f | %.1f | %.2f | %.1f | %.1f | %.1f | %.2f |",
-                            k, n, m, f2 * 1e6, flop / f2 / 1e9, f1 * 1e6, f1 / f2, b2 * 1e6, flop / b2 / 1e9, b1 * 1e6, b1 / b2);
+                    String line = String.format(Locale.ROOT, "| %dx%d | %d | %s | %s | %s | %s | %s | %s | %s | %s |",
+                            k, n, m, figure(f2 * 1e6), figure(flop / f2 / 1e9), figure(f1 * 1e6), figure(f1 / f2),
+                            figure(b2 * 1e6), figure(flop / b2 / 1e9), figure(b1 * 1e6), figure(b1 / b2));
                     out.println(line);
                     table.append(line).append('\n');
                 }
@@ -170,6 +171,15 @@ final class ShapeSweep {
             sb.append("- ").append(line);
         }
         return sb.toString();
+    }
+
+    /**
+     * One decimal from 10 up, three significant digits below: tiny shapes on a loaded machine run at
+     * hundredths of a GFLOP/s and a cold pool call can be 100x the caller alone, which a fixed-decimal
+     * format would print as a false 0.0.
+     */
+    static String figure(double value) {
+        return value >= 10 ? String.format(Locale.ROOT, "%.1f", value) : String.format(Locale.ROOT, "%.3g", value);
     }
 
     private static float[] gaussian(Random rnd, int n, double scale) {

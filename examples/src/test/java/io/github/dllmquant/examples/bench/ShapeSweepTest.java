@@ -48,6 +48,15 @@ class ShapeSweepTest {
     }
 
     @Test
+    void smallFiguresKeepThreeSignificantDigitsInsteadOfRoundingToZero() {
+        assertThat(ShapeSweep.figure(0.0357)).isEqualTo("0.0357");
+        assertThat(ShapeSweep.figure(0.00012345)).isEqualTo("0.000123");
+        assertThat(ShapeSweep.figure(4.5678)).isEqualTo("4.57");
+        assertThat(ShapeSweep.figure(45.54)).isEqualTo("45.5");
+        assertThat(ShapeSweep.figure(114.66)).isEqualTo("114.7");
+    }
+
+    @Test
     void shapeSetsByName() {
         assertThat(ShapeSweep.shapes("tiny")).isEqualTo(ShapeSweep.TINY);
         assertThat(ShapeSweep.shapes("8b")).isEqualTo(ShapeSweep.LLADA_8B);
