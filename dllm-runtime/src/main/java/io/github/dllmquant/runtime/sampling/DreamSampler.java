@@ -76,30 +76,30 @@ final class DreamSampler implements Sampler {
                     continue;
                 }
                 cancel.throwIfCancelled(executed);
+                // with a cache only the rows that predict a masked position are computed (Dream's shift)
+                int[] predicting = predictingRows(masked);
                 float[] logits;
                 if (settings.cacheMode() == CacheMode.NONE) {
                     logits = model.logits(x.clone());
-                } else if (cache == null) {
-                    cache = model.startCache(x.clone());
-                    logits = cache.logits();
-                    stepsSinceRefresh = 0;
-                    committedSinceRefresh = 0;
-                } else if (refresh) {
-                    // a dual cache keeps the masked suffix as the block's first pass saw it
-                    cache = to == x.length ? model.startCache(x.clone()) : cache.refreshRows(x.clone(), to);
-                    logits = cache.logits();
+                } else if (cache == null || refresh) {
+                    // a dual cache keeps the masked suffix as the block's first pass saw it; the pass that
+                    // (re)built the cache has rows [0, to) (the whole sequence at the block's first step)
+                    cache = cache == null || to == x.length ? model.startCache(x.clone())
+                            : cache.refreshRows(x.clone(), to);
+                    logits = cache.logitsOfRows(to, predicting);
                     stepsSinceRefresh = 0;
                     committedSinceRefresh = 0;
                 } else {
-                    logits = cache.logits(x.clone(), from, to);
+                    logits = cache.logits(x.clone(), from, to, predicting);
                 }
-                int rows = to - from;
+                int rows = settings.cacheMode() == CacheMode.NONE ? x.length : predicting.length;
                 int vocab = logits.length / rows;
                 if (vocab * rows != logits.length || vocab < 1) {
                     throw new IllegalStateException("model returned " + logits.length + " logits for " + rows
                             + " positions: not a multiple");
                 }
-                Rows shifted = new Rows(logits, from, vocab);
+                Rows shifted = settings.cacheMode() == CacheMode.NONE ? Rows.all(logits, vocab)
+                        : new Rows(logits, predicting, vocab);
                 int[] chosen = origin
                         ? originStep(i, masked, shifted, random, x)
                         : confidenceStep(transfer, masked, shifted, random, x);
@@ -139,12 +139,37 @@ final class DreamSampler implements Sampler {
     }
 
     /**
-     * Raw logit rows of positions {@code firstRow..} and Dream's shift: the row that predicts position
-     * {@code j} is the raw row of {@code j − 1} (row 0 for {@code j = 0}).
+     * The raw rows predicting the ascending {@code masked} positions under Dream's shift (position {@code j}
+     * is predicted by row {@code j − 1}, position 0 by row 0): ascending, each once.
      */
-    private record Rows(float[] logits, int firstRow, int vocab) {
+    private static int[] predictingRows(int[] masked) {
+        int[] rows = new int[masked.length];
+        int n = 0;
+        for (int j : masked) {
+            int row = Math.max(j - 1, 0);
+            if (n == 0 || rows[n - 1] != row) {
+                rows[n++] = row;
+            }
+        }
+        return Arrays.copyOf(rows, n);
+    }
+
+    /**
+     * Raw logit rows {@code rowIds} (ascending; null = every row of the sequence) and Dream's shift: the row
+     * that predicts position {@code j} is the raw row of {@code j − 1} (row 0 for {@code j = 0}).
+     */
+    private record Rows(float[] logits, int[] rowIds, int vocab) {
+        static Rows all(float[] logits, int vocab) {
+            return new Rows(logits, null, vocab);
+        }
+
         int offsetPredicting(int j) {
-            return (Math.max(j - 1, 0) - firstRow) * vocab;
+            int row = Math.max(j - 1, 0);
+            int index = rowIds == null ? row : Arrays.binarySearch(rowIds, row);
+            if (index < 0) {
+                throw new IllegalStateException("row " + row + " predicting position " + j + " was not computed");
+            }
+            return index * vocab;
         }
     }
 

@@ -109,6 +109,45 @@ class DreamKvCacheTest {
         }
     }
 
+    /** The model's cache behind the interface's defaults: every cached pass computes all its rows. */
+    private static CachedLogits allRows(CachedLogits real) {
+        return new CachedLogits() {
+            @Override
+            public float[] logits() {
+                return real.logits();
+            }
+
+            @Override
+            public float[] logits(int[] ids, int from, int to) {
+                return real.logits(ids, from, to);
+            }
+
+            @Override
+            public CachedLogits refreshRows(int[] ids, int to) {
+                return allRows(real.refreshRows(ids, to));
+            }
+        };
+    }
+
+    @Test
+    void cachedStepsComputingOnlyTheRowsThatPredictMasksDecodeAsAllRows() {
+        LogitsFunction model = dream.asLogitsFunction();
+        LogitsFunction everyRow = LogitsFunction.withCache(dream::logits, start -> allRows(model.startCache(start)));
+        int[] prompt = randomIds(11, 5);
+        prompt[0] = dream.config().maskTokenId(); // a masked position 0 and 1 share row 0 (Dream's shift)
+        prompt[1] = dream.config().maskTokenId();
+        for (DreamAlgorithm algorithm : new DreamAlgorithm[] {DreamAlgorithm.ENTROPY, DreamAlgorithm.ORIGIN}) {
+            for (CacheMode mode : new CacheMode[] {CacheMode.PREFIX, CacheMode.DUAL}) {
+                DreamSampling sampling = Sampling.dream().steps(12).genLength(24).blockLength(8).algorithm(algorithm)
+                        .temperature(algorithm == DreamAlgorithm.ORIGIN ? 0.5 : 0).seed(9).cache(mode).build();
+                SamplerOutput rowsOnly = sampling.newSampler(dream.config().maskTokenId()).sample(model, prompt);
+                SamplerOutput full = sampling.newSampler(dream.config().maskTokenId()).sample(everyRow, prompt);
+                assertThat(rowsOnly.ids()).as("%s %s", algorithm, mode).containsExactly(full.ids());
+                assertThat(rowsOnly.forwardPasses()).isEqualTo(full.forwardPasses());
+            }
+        }
+    }
+
     @Test
     void oneBlockWithoutCacheIsTheReferenceAndARealCacheFinishes() {
         int[] prompt = randomIds(10, 4);
