@@ -31,7 +31,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The fast-decoding benchmark (issue 7): LLaDA generation of {@value #GEN_LENGTH} tokens in blocks of
@@ -298,8 +297,8 @@ public final class DecodeBench {
             for (int i = 0; i < timed.tokens.length; i++) {
                 same += timed.tokens[i] == vanillaTokens[i] ? 1 : 0;
             }
-            Row row = new Row(label, scheme, variant, blocks, timed.count(), timed.seconds, timed.full.get(),
-                    timed.partial.get(), timed.refresh.get(), same, timed.count() / timed.seconds / vanillaTps);
+            Row row = new Row(label, scheme, variant, blocks, timed.count(), timed.seconds, timed.passes.full(),
+                    timed.passes.partial(), timed.passes.refresh(), same, timed.count() / timed.seconds / vanillaTps);
             rows.add(row);
             out.printf(Locale.ROOT, "%s %s %-28s %3d tokens in %7.2f s: %8.1f tok/s, %3d passes (%d full, %d refresh), %.2fx vanilla, %d/%d = vanilla%n",
                     label, scheme, variant.label(), row.tokens(), row.seconds(), row.tokensPerSecond(), row.forwardPasses(),
@@ -309,7 +308,7 @@ public final class DecodeBench {
     }
 
     /** A generation's timed part: the tokens of its first blocks and the passes they took. */
-    private record Timed(int[] tokens, double seconds, AtomicInteger full, AtomicInteger partial, AtomicInteger refresh) {
+    private record Timed(int[] tokens, double seconds, PassCounter passes) {
         int count() {
             return tokens.length;
         }
@@ -320,10 +319,8 @@ public final class DecodeBench {
      * sampler checks the cancellation before each forward pass, so no pass of a later block runs).
      */
     private static Timed generate(LogitsFunction model, LladaSampling sampling, int mask, int[] prompt, int blocks) {
-        AtomicInteger full = new AtomicInteger();
-        AtomicInteger partial = new AtomicInteger();
-        AtomicInteger refresh = new AtomicInteger();
-        LogitsFunction counted = counting(model, full, partial, refresh);
+        PassCounter passes = new PassCounter();
+        LogitsFunction counted = passes.wrap(model);
         int wanted = blocks * BLOCK_LENGTH;
         int[] tokens = new int[wanted];
         Arrays.fill(tokens, mask);
@@ -351,51 +348,7 @@ public final class DecodeBench {
             // the timed blocks are complete
         }
         long stop = end[0] != 0 ? end[0] : System.nanoTime();
-        return new Timed(tokens, (stop - start) / 1e9, full, partial, refresh);
-    }
-
-    /** {@code model} with its full passes (plain and cache-starting), cached passes and partial refreshes counted. */
-    private static LogitsFunction counting(LogitsFunction model, AtomicInteger full, AtomicInteger partial,
-                                           AtomicInteger refresh) {
-        return LogitsFunction.withCache(ids -> {
-            full.incrementAndGet();
-            return model.logits(ids);
-        }, ids -> {
-            full.incrementAndGet();
-            return counted(model.startCache(ids), partial, refresh);
-        });
-    }
-
-    private static CachedLogits counted(CachedLogits cache, AtomicInteger partial, AtomicInteger refresh) {
-        return new CachedLogits() {
-            @Override
-            public float[] logits() {
-                return cache.logits();
-            }
-
-            @Override
-            public float[] logitsOfRows(int builtRows, int[] positions) {
-                return cache.logitsOfRows(builtRows, positions);
-            }
-
-            @Override
-            public float[] logits(int[] rows, int from, int to) {
-                partial.incrementAndGet();
-                return cache.logits(rows, from, to);
-            }
-
-            @Override
-            public float[] logits(int[] rows, int from, int to, int[] positions) {
-                partial.incrementAndGet();
-                return cache.logits(rows, from, to, positions);
-            }
-
-            @Override
-            public CachedLogits refreshRows(int[] ids, int to) {
-                refresh.incrementAndGet();
-                return counted(cache.refreshRows(ids, to), partial, refresh);
-            }
-        };
+        return new Timed(tokens, (stop - start) / 1e9, passes);
     }
 
     /** BOS + the first {@value #PROMPT_LENGTH}−1 tokens of the held-out part of the bundled corpus. */

@@ -1,10 +1,10 @@
 package io.github.dllmquant.examples.study;
 
 import io.github.dllmquant.core.progress.ProgressListener;
+import io.github.dllmquant.examples.bench.PassCounter;
 import io.github.dllmquant.runtime.model.DiffusionLm;
 import io.github.dllmquant.runtime.sampling.CacheMode;
 import io.github.dllmquant.runtime.sampling.CacheRefresh;
-import io.github.dllmquant.runtime.sampling.CachedLogits;
 import io.github.dllmquant.runtime.sampling.LladaSampling;
 import io.github.dllmquant.runtime.sampling.LogitsFunction;
 import io.github.dllmquant.runtime.sampling.Sampler;
@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Development program (not a test): exact match of the study's task families on the bundled tiny-llada
@@ -82,9 +81,9 @@ public final class FastDecodingSweep {
             for (Variant v : variants) {
                 int[] correct = new int[2];
                 int[] identical = new int[2];
-                AtomicLong full = new AtomicLong();
-                AtomicLong partial = new AtomicLong();
-                LogitsFunction counted = counting(lm, full, partial);
+                // a partial refresh counts as a full pass here (the study's single block makes it one)
+                PassCounter passes = new PassCounter();
+                LogitsFunction counted = passes.wrap(lm.asLogitsFunction());
                 Sampler sampler = v.sampling().newSampler(lm.config().maskTokenId());
                 long t0 = System.nanoTime();
                 for (int s = 0; s < sets.size(); s++) {
@@ -119,7 +118,7 @@ public final class FastDecodingSweep {
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 System.out.printf(Locale.ROOT, "| %s | %.1f%% | %.1f%% | %d | %d | %d | %d | %.1f |%n", v.name(),
                         100.0 * correct[0] / sets.get(0).examples().size(), 100.0 * correct[1] / sets.get(1).examples().size(),
-                        identical[0], identical[1], full.get(), partial.get(), seconds);
+                        identical[0], identical[1], passes.full() + passes.refresh(), passes.partial(), seconds);
             }
             // cross-check against the Evaluator's own exact match
             Evaluator evaluator = new Evaluator(tokenizer, corpus, settings);
@@ -130,38 +129,5 @@ public final class FastDecodingSweep {
                 }
             }
         }
-    }
-
-    /** {@code lm}'s logits function with its full passes (plain and cache-starting) and cached passes counted. */
-    private static LogitsFunction counting(DiffusionLm lm, AtomicLong full, AtomicLong partial) {
-        return LogitsFunction.withCache(ids -> {
-            full.incrementAndGet();
-            return lm.logits(ids);
-        }, ids -> {
-            full.incrementAndGet();
-            return counted(lm.startCache(ids), full, partial);
-        });
-    }
-
-    /** A partial refresh counts as a full pass here (the study's single block makes it one). */
-    private static CachedLogits counted(CachedLogits cache, AtomicLong full, AtomicLong partial) {
-        return new CachedLogits() {
-            @Override
-            public float[] logits() {
-                return cache.logits();
-            }
-
-            @Override
-            public float[] logits(int[] rows, int from, int to) {
-                partial.incrementAndGet();
-                return cache.logits(rows, from, to);
-            }
-
-            @Override
-            public CachedLogits refreshRows(int[] ids, int to) {
-                full.incrementAndGet();
-                return counted(cache.refreshRows(ids, to), full, partial);
-            }
-        };
     }
 }
