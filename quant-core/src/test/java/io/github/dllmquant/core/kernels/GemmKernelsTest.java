@@ -153,6 +153,12 @@ class GemmKernelsTest {
             float[] single = new float[m * n];
             PANAMA.gemm(x, m, w, bias, single, ONE);
             assertThat(actual).containsExactly(single);
+            if (m > 2) {
+                // from M = 3 the BF16 weights are converted into the packed F32 panel layout: same bits as F32
+                float[] packed = new float[m * n];
+                PANAMA.gemm(x, m, PackedF32Weights.pack(wf, n, k, NR, arena), bias, packed, ONE);
+                assertThat(single).containsExactly(packed);
+            }
         }
     }
 
