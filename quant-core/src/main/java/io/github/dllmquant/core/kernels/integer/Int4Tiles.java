@@ -15,9 +15,11 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Per block: {@code SL} packed bytes are zero-extended B2S; {@code AND 0x0F} gives the first half
  * of the block and a 16-bit logical shift by 4 the second half, each lined up with a contiguous run of
  * activations (no shuffles). Products fit int16 ({@code 15·128 = 1920}) and are summed in int16 lanes:
- * two per block, so {@code flushBlocks} blocks may accumulate before the lanes are widened S2I and
+ * two per block, so {@code flushBlocks} blocks may accumulate before the lanes are widened and
  * reduced (8 for int8 activations: {@code 16·1920 = 30720 ≤ 32767}; 128 for int4 ones,
- * {@code 256·120}). The loop bodies spell out every Vector API call (see {@link Int8Tiles} on inlining).
+ * {@code 256·120}). The widening splits the int32 view of the short lanes by shifts, not by
+ * {@code convertShape(S2I, I, 1)}, which slices (see {@link Int8Tiles}). The loop bodies spell out every
+ * Vector API call (see {@link Int8Tiles} on inlining).
  */
 final class Int4Tiles {
 
@@ -100,22 +102,22 @@ final class Int4Tiles {
                 h23 = h23.add(a2.mul(lo3)).add(e2.mul(hi3));
                 h33 = h33.add(a3.mul(lo3)).add(e3.mul(hi3));
             }
-            dots[0] += ((IntVector) h00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h00.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
-            dots[1] += ((IntVector) h01.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h01.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
-            dots[2] += ((IntVector) h02.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h02.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
-            dots[3] += ((IntVector) h03.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h03.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
-            dots[4] += ((IntVector) h10.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h10.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
-            dots[5] += ((IntVector) h11.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h11.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
-            dots[6] += ((IntVector) h12.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h12.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
-            dots[7] += ((IntVector) h13.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h13.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
-            dots[8] += ((IntVector) h20.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h20.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
-            dots[9] += ((IntVector) h21.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h21.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
-            dots[10] += ((IntVector) h22.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h22.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
-            dots[11] += ((IntVector) h23.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h23.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
-            dots[12] += ((IntVector) h30.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h30.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
-            dots[13] += ((IntVector) h31.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h31.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
-            dots[14] += ((IntVector) h32.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h32.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
-            dots[15] += ((IntVector) h33.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h33.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
+            dots[0] += (h00.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h00.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[1] += (h01.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h01.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[2] += (h02.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h02.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[3] += (h03.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h03.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[4] += (h10.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h10.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[5] += (h11.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h11.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[6] += (h12.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h12.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[7] += (h13.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h13.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[8] += (h20.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h20.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[9] += (h21.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h21.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[10] += (h22.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h22.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[11] += (h23.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h23.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[12] += (h30.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h30.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[13] += (h31.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h31.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[14] += (h32.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h32.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[15] += (h33.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h33.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
         }
     }
 
@@ -152,10 +154,10 @@ final class Int4Tiles {
                 ShortVector hi3 = q3.lanewise(VectorOperators.LSHR, 4);
                 h03 = h03.add(a0.mul(lo3)).add(e0.mul(hi3));
             }
-            dots[0] += ((IntVector) h00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h00.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
-            dots[1] += ((IntVector) h01.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h01.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
-            dots[2] += ((IntVector) h02.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h02.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
-            dots[3] += ((IntVector) h03.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h03.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
+            dots[0] += (h00.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h00.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[1] += (h01.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h01.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[2] += (h02.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h02.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[3] += (h03.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h03.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
         }
     }
 
@@ -177,7 +179,7 @@ final class Int4Tiles {
                 ShortVector hi0 = q0.lanewise(VectorOperators.LSHR, 4);
                 h00 = h00.add(a0.mul(lo0)).add(e0.mul(hi0));
             }
-            dots[0] += ((IntVector) h00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) h00.convertShape(VectorOperators.S2I, I, 1)).reduceLanes(VectorOperators.ADD);
+            dots[0] += (h00.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h00.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
         }
     }
 

@@ -7,6 +7,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -16,6 +17,14 @@ import jdk.incubator.vector.VectorSpecies;
  * the group scale; one reduction per tile instead of one per (token, row, group). Needs pair-summable
  * operands and a group size that is a multiple of two steps ({@code 2·SL}). Float summation order differs
  * from the scalar specification.
+ *
+ * <p>Int32 lane {@code i} of a group sum holds short lanes {@code i} and {@code i + IL} of every pair-sum
+ * vector, and the float lanes (hence the bits) depend on that split. The upper half used to be widened by
+ * {@code convertShape(S2I, I, 1)}, which slices first (a shuffle intrinsic that C2 sometimes leaves
+ * unexpanded, boxing the accumulators: INT-KERNELS attempts 20 and 40); now each pair-sum vector is stored
+ * into {@code halves} (caller scratch, {@link #HALVES} shorts, one slot per cell) and its upper half reloaded
+ * with the half-width species and widened with part 0: the same lanes, the same bits. {@code lanes} (caller
+ * scratch, FL floats) takes the float accumulators for the scalar tree sum.
  */
 final class Int8GroupedTiles {
 
@@ -23,15 +32,19 @@ final class Int8GroupedTiles {
     private static final VectorSpecies<Integer> I = VectorWidth.INT;
     private static final VectorSpecies<Float> F = VectorWidth.FLOAT;
     private static final VectorSpecies<Byte> B_HALF = PanamaIntegerKernels.B_HALF;
+    private static final VectorSpecies<Short> S_HALF = S.withShape(VectorShape.forBitSize(VectorWidth.BITS / 2));
     /** Bytes per step. */
     static final int SL = S.length();
+    private static final int IL = I.length();
+    /** Shorts of {@code halves} scratch a tile call needs: one product vector per cell of the largest tile. */
+    static final int HALVES = 8 * SL;
 
     private Int8GroupedTiles() {
     }
 
     /** {@code sums[i·4 + j]} for four tokens (stride {@code aStride}) and weight rows {@code o0, o0 + 1} (stride {@code wStride}), whole rows. */
     static void dot4x2(byte[] a, int aOff, int aStride, byte[] w, int wOff, int wStride, int o0,
-                       float[] scales, int groups, int groupSize, float[] sums) {
+                       float[] scales, int groups, int groupSize, short[] halves, float[] lanes, float[] sums) {
         FloatVector f00 = FloatVector.zero(F);
         FloatVector f01 = FloatVector.zero(F);
         FloatVector f10 = FloatVector.zero(F);
@@ -61,23 +74,31 @@ final class Int8GroupedTiles {
                 ShortVector w0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector v0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector p00 = a0.mul(w0).add(b0.mul(v0));
-                c00 = c00.add((IntVector) p00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p00.convertShape(VectorOperators.S2I, I, 1));
+                p00.intoArray(halves, 0);
+                c00 = c00.add((IntVector) p00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 0 + IL).convertShape(VectorOperators.S2I, I, 0));
                 ShortVector p10 = a1.mul(w0).add(b1.mul(v0));
-                c10 = c10.add((IntVector) p10.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p10.convertShape(VectorOperators.S2I, I, 1));
+                p10.intoArray(halves, 1 * SL);
+                c10 = c10.add((IntVector) p10.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 1 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
                 ShortVector p20 = a2.mul(w0).add(b2.mul(v0));
-                c20 = c20.add((IntVector) p20.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p20.convertShape(VectorOperators.S2I, I, 1));
+                p20.intoArray(halves, 2 * SL);
+                c20 = c20.add((IntVector) p20.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 2 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
                 ShortVector p30 = a3.mul(w0).add(b3.mul(v0));
-                c30 = c30.add((IntVector) p30.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p30.convertShape(VectorOperators.S2I, I, 1));
+                p30.intoArray(halves, 3 * SL);
+                c30 = c30.add((IntVector) p30.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 3 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
                 ShortVector w1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector v1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector p01 = a0.mul(w1).add(b0.mul(v1));
-                c01 = c01.add((IntVector) p01.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p01.convertShape(VectorOperators.S2I, I, 1));
+                p01.intoArray(halves, 4 * SL);
+                c01 = c01.add((IntVector) p01.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 4 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
                 ShortVector p11 = a1.mul(w1).add(b1.mul(v1));
-                c11 = c11.add((IntVector) p11.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p11.convertShape(VectorOperators.S2I, I, 1));
+                p11.intoArray(halves, 5 * SL);
+                c11 = c11.add((IntVector) p11.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 5 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
                 ShortVector p21 = a2.mul(w1).add(b2.mul(v1));
-                c21 = c21.add((IntVector) p21.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p21.convertShape(VectorOperators.S2I, I, 1));
+                p21.intoArray(halves, 6 * SL);
+                c21 = c21.add((IntVector) p21.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 6 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
                 ShortVector p31 = a3.mul(w1).add(b3.mul(v1));
-                c31 = c31.add((IntVector) p31.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p31.convertShape(VectorOperators.S2I, I, 1));
+                p31.intoArray(halves, 7 * SL);
+                c31 = c31.add((IntVector) p31.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 7 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
             }
             FloatVector s0 = FloatVector.broadcast(F, scales[(o0 + 0) * groups + g]);
             FloatVector s1 = FloatVector.broadcast(F, scales[(o0 + 1) * groups + g]);
@@ -90,7 +111,6 @@ final class Int8GroupedTiles {
             f30 = ((FloatVector) c30.convertShape(VectorOperators.I2F, F, 0)).fma(s0, f30);
             f31 = ((FloatVector) c31.convertShape(VectorOperators.I2F, F, 0)).fma(s1, f31);
         }
-        float[] lanes = new float[F.length()]; // scalar tree sum: same bits in every JIT tier
         f00.intoArray(lanes, 0);
         sums[0] = VectorMath.sum(lanes, lanes.length);
         f01.intoArray(lanes, 0);
@@ -111,7 +131,7 @@ final class Int8GroupedTiles {
 
     /** {@code sums[j]} for one token and the four weight rows from {@code o0}. */
     static void dot1x4(byte[] a, int aOff, int aStride, byte[] w, int wOff, int wStride, int o0,
-                       float[] scales, int groups, int groupSize, float[] sums) {
+                       float[] scales, int groups, int groupSize, short[] halves, float[] lanes, float[] sums) {
         FloatVector f00 = FloatVector.zero(F);
         FloatVector f01 = FloatVector.zero(F);
         FloatVector f02 = FloatVector.zero(F);
@@ -127,19 +147,23 @@ final class Int8GroupedTiles {
                 ShortVector w0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector v0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector p00 = a0.mul(w0).add(b0.mul(v0));
-                c00 = c00.add((IntVector) p00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p00.convertShape(VectorOperators.S2I, I, 1));
+                p00.intoArray(halves, 0);
+                c00 = c00.add((IntVector) p00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 0 + IL).convertShape(VectorOperators.S2I, I, 0));
                 ShortVector w1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector v1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector p01 = a0.mul(w1).add(b0.mul(v1));
-                c01 = c01.add((IntVector) p01.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p01.convertShape(VectorOperators.S2I, I, 1));
+                p01.intoArray(halves, 1 * SL);
+                c01 = c01.add((IntVector) p01.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 1 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
                 ShortVector w2 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 2 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector v2 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 2 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector p02 = a0.mul(w2).add(b0.mul(v2));
-                c02 = c02.add((IntVector) p02.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p02.convertShape(VectorOperators.S2I, I, 1));
+                p02.intoArray(halves, 2 * SL);
+                c02 = c02.add((IntVector) p02.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 2 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
                 ShortVector w3 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 3 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector v3 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 3 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector p03 = a0.mul(w3).add(b0.mul(v3));
-                c03 = c03.add((IntVector) p03.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p03.convertShape(VectorOperators.S2I, I, 1));
+                p03.intoArray(halves, 3 * SL);
+                c03 = c03.add((IntVector) p03.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 3 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
             }
             FloatVector s0 = FloatVector.broadcast(F, scales[(o0 + 0) * groups + g]);
             FloatVector s1 = FloatVector.broadcast(F, scales[(o0 + 1) * groups + g]);
@@ -150,7 +174,6 @@ final class Int8GroupedTiles {
             f02 = ((FloatVector) c02.convertShape(VectorOperators.I2F, F, 0)).fma(s2, f02);
             f03 = ((FloatVector) c03.convertShape(VectorOperators.I2F, F, 0)).fma(s3, f03);
         }
-        float[] lanes = new float[F.length()]; // scalar tree sum: same bits in every JIT tier
         f00.intoArray(lanes, 0);
         sums[0] = VectorMath.sum(lanes, lanes.length);
         f01.intoArray(lanes, 0);
@@ -163,7 +186,7 @@ final class Int8GroupedTiles {
 
     /** {@code sums[0]} for one token and weight row {@code o0}. */
     static void dot1x1(byte[] a, int aOff, int aStride, byte[] w, int wOff, int wStride, int o0,
-                       float[] scales, int groups, int groupSize, float[] sums) {
+                       float[] scales, int groups, int groupSize, short[] halves, float[] lanes, float[] sums) {
         FloatVector f00 = FloatVector.zero(F);
         for (int g = 0; g < groups; g++) {
             IntVector c00 = IntVector.zero(I);
@@ -173,12 +196,12 @@ final class Int8GroupedTiles {
                 ShortVector w0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector v0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector p00 = a0.mul(w0).add(b0.mul(v0));
-                c00 = c00.add((IntVector) p00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p00.convertShape(VectorOperators.S2I, I, 1));
+                p00.intoArray(halves, 0);
+                c00 = c00.add((IntVector) p00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 0 + IL).convertShape(VectorOperators.S2I, I, 0));
             }
             FloatVector s0 = FloatVector.broadcast(F, scales[(o0 + 0) * groups + g]);
             f00 = ((FloatVector) c00.convertShape(VectorOperators.I2F, F, 0)).fma(s0, f00);
         }
-        float[] lanes = new float[F.length()]; // scalar tree sum: same bits in every JIT tier
         f00.intoArray(lanes, 0);
         sums[0] = VectorMath.sum(lanes, lanes.length);
     }

@@ -11,8 +11,15 @@ import jdk.incubator.vector.VectorSpecies;
  * Register-tiled int8 dot-product micro-kernels of {@link PanamaIntegerKernels}: each computes the raw
  * sums {@code Σ_l x[l]·y[l]} of several row pairs over {@code len} consecutive bytes, exactly.
  *
- * <p>Per step of {@code SL} bytes (half a vector) each operand is widened B2S to one short vector,
- * multiplied in 16 bits (an int8×int8 product fits int16) and widened S2I into int32 accumulators.
+ * <p>Per step of {@code SL} bytes (half a vector) each operand is widened B2S to one short vector and
+ * multiplied in 16 bits (an int8×int8 product fits int16). The short products {@code p} go into int32
+ * accumulators through their int32 view {@code x = p.reinterpretAsInts()}: {@code (x << 16) >> 16} is the
+ * lower short of each int lane and {@code x >> 16} the upper one, both sign-extended, so every short lane is
+ * added exactly once; only the lane sums' total is used, so the result is the same integer as with two S2I
+ * conversions. Those were {@code convertShape(S2I, I, 0)} and {@code (S2I, I, 1)}, and a part other than 0
+ * slices first (a shuffle intrinsic): in some JVMs C2 compiled {@link #dot1x4} with 13 {@code convertShape}
+ * calls left as virtual calls and every vector boxed (W8A8 at M = 1: 27 GFLOP/s, 26 MB per call, INT-KERNELS
+ * attempts 23 and 40). Only part-0 conversions, reinterpretations and lanewise operations remain here.
  * With {@code pairs}, two steps' products are added in int16 before the widening, valid when one
  * operand of every product lies in [−127, 127] ({@code 2·127·128 = 32512 ≤ 32767}). Tails shorter
  * than one step run scalar. No masks in the loops.
@@ -87,43 +94,43 @@ final class Int8Tiles {
             ShortVector w0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
             ShortVector v0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
             ShortVector p00 = a0.mul(w0).add(b0.mul(v0));
-            c00 = c00.add((IntVector) p00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p00.convertShape(VectorOperators.S2I, I, 1));
+            c00 = c00.add(p00.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p00.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p10 = a1.mul(w0).add(b1.mul(v0));
-            c10 = c10.add((IntVector) p10.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p10.convertShape(VectorOperators.S2I, I, 1));
+            c10 = c10.add(p10.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p10.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p20 = a2.mul(w0).add(b2.mul(v0));
-            c20 = c20.add((IntVector) p20.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p20.convertShape(VectorOperators.S2I, I, 1));
+            c20 = c20.add(p20.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p20.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p30 = a3.mul(w0).add(b3.mul(v0));
-            c30 = c30.add((IntVector) p30.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p30.convertShape(VectorOperators.S2I, I, 1));
+            c30 = c30.add(p30.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p30.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector w1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
             ShortVector v1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
             ShortVector p01 = a0.mul(w1).add(b0.mul(v1));
-            c01 = c01.add((IntVector) p01.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p01.convertShape(VectorOperators.S2I, I, 1));
+            c01 = c01.add(p01.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p01.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p11 = a1.mul(w1).add(b1.mul(v1));
-            c11 = c11.add((IntVector) p11.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p11.convertShape(VectorOperators.S2I, I, 1));
+            c11 = c11.add(p11.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p11.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p21 = a2.mul(w1).add(b2.mul(v1));
-            c21 = c21.add((IntVector) p21.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p21.convertShape(VectorOperators.S2I, I, 1));
+            c21 = c21.add(p21.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p21.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p31 = a3.mul(w1).add(b3.mul(v1));
-            c31 = c31.add((IntVector) p31.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p31.convertShape(VectorOperators.S2I, I, 1));
+            c31 = c31.add(p31.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p31.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector w2 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 2 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
             ShortVector v2 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 2 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
             ShortVector p02 = a0.mul(w2).add(b0.mul(v2));
-            c02 = c02.add((IntVector) p02.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p02.convertShape(VectorOperators.S2I, I, 1));
+            c02 = c02.add(p02.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p02.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p12 = a1.mul(w2).add(b1.mul(v2));
-            c12 = c12.add((IntVector) p12.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p12.convertShape(VectorOperators.S2I, I, 1));
+            c12 = c12.add(p12.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p12.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p22 = a2.mul(w2).add(b2.mul(v2));
-            c22 = c22.add((IntVector) p22.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p22.convertShape(VectorOperators.S2I, I, 1));
+            c22 = c22.add(p22.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p22.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p32 = a3.mul(w2).add(b3.mul(v2));
-            c32 = c32.add((IntVector) p32.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p32.convertShape(VectorOperators.S2I, I, 1));
+            c32 = c32.add(p32.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p32.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector w3 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 3 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
             ShortVector v3 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 3 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
             ShortVector p03 = a0.mul(w3).add(b0.mul(v3));
-            c03 = c03.add((IntVector) p03.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p03.convertShape(VectorOperators.S2I, I, 1));
+            c03 = c03.add(p03.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p03.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p13 = a1.mul(w3).add(b1.mul(v3));
-            c13 = c13.add((IntVector) p13.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p13.convertShape(VectorOperators.S2I, I, 1));
+            c13 = c13.add(p13.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p13.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p23 = a2.mul(w3).add(b2.mul(v3));
-            c23 = c23.add((IntVector) p23.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p23.convertShape(VectorOperators.S2I, I, 1));
+            c23 = c23.add(p23.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p23.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p33 = a3.mul(w3).add(b3.mul(v3));
-            c33 = c33.add((IntVector) p33.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p33.convertShape(VectorOperators.S2I, I, 1));
+            c33 = c33.add(p33.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p33.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
         }
         dots[0] += c00.reduceLanes(VectorOperators.ADD);
         dots[1] += c01.reduceLanes(VectorOperators.ADD);
@@ -170,40 +177,40 @@ final class Int8Tiles {
             ShortVector a3 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 3 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
             ShortVector w0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
             ShortVector p00 = a0.mul(w0);
-            c00 = c00.add((IntVector) p00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p00.convertShape(VectorOperators.S2I, I, 1));
+            c00 = c00.add(p00.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p00.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p10 = a1.mul(w0);
-            c10 = c10.add((IntVector) p10.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p10.convertShape(VectorOperators.S2I, I, 1));
+            c10 = c10.add(p10.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p10.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p20 = a2.mul(w0);
-            c20 = c20.add((IntVector) p20.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p20.convertShape(VectorOperators.S2I, I, 1));
+            c20 = c20.add(p20.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p20.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p30 = a3.mul(w0);
-            c30 = c30.add((IntVector) p30.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p30.convertShape(VectorOperators.S2I, I, 1));
+            c30 = c30.add(p30.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p30.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector w1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
             ShortVector p01 = a0.mul(w1);
-            c01 = c01.add((IntVector) p01.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p01.convertShape(VectorOperators.S2I, I, 1));
+            c01 = c01.add(p01.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p01.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p11 = a1.mul(w1);
-            c11 = c11.add((IntVector) p11.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p11.convertShape(VectorOperators.S2I, I, 1));
+            c11 = c11.add(p11.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p11.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p21 = a2.mul(w1);
-            c21 = c21.add((IntVector) p21.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p21.convertShape(VectorOperators.S2I, I, 1));
+            c21 = c21.add(p21.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p21.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p31 = a3.mul(w1);
-            c31 = c31.add((IntVector) p31.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p31.convertShape(VectorOperators.S2I, I, 1));
+            c31 = c31.add(p31.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p31.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector w2 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 2 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
             ShortVector p02 = a0.mul(w2);
-            c02 = c02.add((IntVector) p02.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p02.convertShape(VectorOperators.S2I, I, 1));
+            c02 = c02.add(p02.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p02.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p12 = a1.mul(w2);
-            c12 = c12.add((IntVector) p12.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p12.convertShape(VectorOperators.S2I, I, 1));
+            c12 = c12.add(p12.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p12.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p22 = a2.mul(w2);
-            c22 = c22.add((IntVector) p22.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p22.convertShape(VectorOperators.S2I, I, 1));
+            c22 = c22.add(p22.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p22.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p32 = a3.mul(w2);
-            c32 = c32.add((IntVector) p32.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p32.convertShape(VectorOperators.S2I, I, 1));
+            c32 = c32.add(p32.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p32.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector w3 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 3 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
             ShortVector p03 = a0.mul(w3);
-            c03 = c03.add((IntVector) p03.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p03.convertShape(VectorOperators.S2I, I, 1));
+            c03 = c03.add(p03.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p03.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p13 = a1.mul(w3);
-            c13 = c13.add((IntVector) p13.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p13.convertShape(VectorOperators.S2I, I, 1));
+            c13 = c13.add(p13.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p13.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p23 = a2.mul(w3);
-            c23 = c23.add((IntVector) p23.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p23.convertShape(VectorOperators.S2I, I, 1));
+            c23 = c23.add(p23.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p23.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p33 = a3.mul(w3);
-            c33 = c33.add((IntVector) p33.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p33.convertShape(VectorOperators.S2I, I, 1));
+            c33 = c33.add(p33.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p33.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
         }
         dots[0] += c00.reduceLanes(VectorOperators.ADD);
         dots[1] += c01.reduceLanes(VectorOperators.ADD);
@@ -247,25 +254,25 @@ final class Int8Tiles {
             ShortVector a0 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l).convertShape(VectorOperators.B2S, S, 0)).add(sh);
             ShortVector b0 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l + SL).convertShape(VectorOperators.B2S, S, 0)).add(sh);
                 ShortVector p00 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 0 * yStride + l).convertShape(VectorOperators.B2S, S, 0))).add(b0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 0 * yStride + l + SL).convertShape(VectorOperators.B2S, S, 0))));
-                c00 = c00.add((IntVector) p00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p00.convertShape(VectorOperators.S2I, I, 1));
+                c00 = c00.add(p00.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p00.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
                 ShortVector p01 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 1 * yStride + l).convertShape(VectorOperators.B2S, S, 0))).add(b0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 1 * yStride + l + SL).convertShape(VectorOperators.B2S, S, 0))));
-                c01 = c01.add((IntVector) p01.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p01.convertShape(VectorOperators.S2I, I, 1));
+                c01 = c01.add(p01.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p01.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
                 ShortVector p02 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 2 * yStride + l).convertShape(VectorOperators.B2S, S, 0))).add(b0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 2 * yStride + l + SL).convertShape(VectorOperators.B2S, S, 0))));
-                c02 = c02.add((IntVector) p02.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p02.convertShape(VectorOperators.S2I, I, 1));
+                c02 = c02.add(p02.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p02.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
                 ShortVector p03 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 3 * yStride + l).convertShape(VectorOperators.B2S, S, 0))).add(b0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 3 * yStride + l + SL).convertShape(VectorOperators.B2S, S, 0))));
-                c03 = c03.add((IntVector) p03.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p03.convertShape(VectorOperators.S2I, I, 1));
+                c03 = c03.add(p03.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p03.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
         }
         int paired = l;
         for (; l <= len - SL; l += SL) {
             ShortVector a0 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l).convertShape(VectorOperators.B2S, S, 0));
             ShortVector p00 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 0 * yStride + l).convertShape(VectorOperators.B2S, S, 0)));
-            c00 = c00.add((IntVector) p00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p00.convertShape(VectorOperators.S2I, I, 1));
+            c00 = c00.add(p00.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p00.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p01 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 1 * yStride + l).convertShape(VectorOperators.B2S, S, 0)));
-            c01 = c01.add((IntVector) p01.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p01.convertShape(VectorOperators.S2I, I, 1));
+            c01 = c01.add(p01.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p01.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p02 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 2 * yStride + l).convertShape(VectorOperators.B2S, S, 0)));
-            c02 = c02.add((IntVector) p02.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p02.convertShape(VectorOperators.S2I, I, 1));
+            c02 = c02.add(p02.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p02.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p03 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 3 * yStride + l).convertShape(VectorOperators.B2S, S, 0)));
-            c03 = c03.add((IntVector) p03.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p03.convertShape(VectorOperators.S2I, I, 1));
+            c03 = c03.add(p03.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p03.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
         }
         dots[0] = c00.reduceLanes(VectorOperators.ADD) + tail(x, xOff, y, yOff + 0 * yStride, l, len);
         dots[1] = c01.reduceLanes(VectorOperators.ADD) + tail(x, xOff, y, yOff + 1 * yStride, l, len);
@@ -290,18 +297,18 @@ final class Int8Tiles {
         int l = 0;
         for (; l <= len - 4 * SL; l += 4 * SL) {
             ShortVector p0 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l).convertShape(VectorOperators.B2S, S, 0)).add(sh).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l).convertShape(VectorOperators.B2S, S, 0))).add(((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l + SL).convertShape(VectorOperators.B2S, S, 0)).add(sh).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l + SL).convertShape(VectorOperators.B2S, S, 0))));
-            c0 = c0.add((IntVector) p0.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p0.convertShape(VectorOperators.S2I, I, 1));
+            c0 = c0.add(p0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p1 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l + 2 * SL).convertShape(VectorOperators.B2S, S, 0)).add(sh).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l + 2 * SL).convertShape(VectorOperators.B2S, S, 0))).add(((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l + 3 * SL).convertShape(VectorOperators.B2S, S, 0)).add(sh).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l + 3 * SL).convertShape(VectorOperators.B2S, S, 0))));
-            c1 = c1.add((IntVector) p1.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p1.convertShape(VectorOperators.S2I, I, 1));
+            c1 = c1.add(p1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p1.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
         }
         for (; l <= len - 2 * SL; l += 2 * SL) {
             ShortVector p0 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l).convertShape(VectorOperators.B2S, S, 0)).add(sh).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l).convertShape(VectorOperators.B2S, S, 0))).add(((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l + SL).convertShape(VectorOperators.B2S, S, 0)).add(sh).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l + SL).convertShape(VectorOperators.B2S, S, 0))));
-            c0 = c0.add((IntVector) p0.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p0.convertShape(VectorOperators.S2I, I, 1));
+            c0 = c0.add(p0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
         }
         int paired = l;
         for (; l <= len - SL; l += SL) {
             ShortVector p0 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l).convertShape(VectorOperators.B2S, S, 0)).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l).convertShape(VectorOperators.B2S, S, 0)));
-            c0 = c0.add((IntVector) p0.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) p0.convertShape(VectorOperators.S2I, I, 1));
+            c0 = c0.add(p0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
         }
         int dot = c0.add(c1).reduceLanes(VectorOperators.ADD) + tail(x, xOff, y, yOff, l, len);
         return shift != 0 ? dot - shiftedSum(y, yOff, paired, len, ySum) : dot;

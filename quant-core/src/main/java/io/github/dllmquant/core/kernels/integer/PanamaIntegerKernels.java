@@ -377,13 +377,15 @@ final class PanamaIntegerKernels implements IntegerKernels {
         float[] sa = a.scales();
         int[] za = a.zeros();
         float[] sums = new float[16];
+        short[] halves = new short[Int8GroupedTiles.HALVES];
+        float[] lanes = new float[FL];
         int o = rowStart;
         for (; o + 4 <= rowEnd; o += 4) {
             int t = 0;
             for (; t + 4 <= tokens; t += 4) {
                 for (int half = 0; half < 4; half += 2) {
                     int o0 = o + half;
-                    Int8GroupedTiles.dot4x2(ac, t * k, k, wc, o0 * k, k, o0, ws, groups, groupSize, sums);
+                    Int8GroupedTiles.dot4x2(ac, t * k, k, wc, o0 * k, k, o0, ws, groups, groupSize, halves, lanes, sums);
                     for (int i = 0; i < 4; i++) {
                         for (int j = 0; j < 2; j++) {
                             y[(t + i) * out + o0 + j] = sa[t + i] * (sums[i * 4 + j] - za[t + i] * corr[o0 + j]);
@@ -392,7 +394,7 @@ final class PanamaIntegerKernels implements IntegerKernels {
                 }
             }
             for (; t < tokens; t++) {
-                Int8GroupedTiles.dot1x4(ac, t * k, k, wc, o * k, k, o, ws, groups, groupSize, sums);
+                Int8GroupedTiles.dot1x4(ac, t * k, k, wc, o * k, k, o, ws, groups, groupSize, halves, lanes, sums);
                 for (int j = 0; j < 4; j++) {
                     y[t * out + o + j] = sa[t] * (sums[j] - za[t] * corr[o + j]);
                 }
@@ -400,7 +402,7 @@ final class PanamaIntegerKernels implements IntegerKernels {
         }
         for (; o < rowEnd; o++) {
             for (int t = 0; t < tokens; t++) {
-                Int8GroupedTiles.dot1x1(ac, t * k, k, wc, o * k, k, o, ws, groups, groupSize, sums);
+                Int8GroupedTiles.dot1x1(ac, t * k, k, wc, o * k, k, o, ws, groups, groupSize, halves, lanes, sums);
                 y[t * out + o] = sa[t] * (sums[0] - za[t] * corr[o]);
             }
         }
