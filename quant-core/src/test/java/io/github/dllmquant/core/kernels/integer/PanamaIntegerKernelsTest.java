@@ -261,6 +261,59 @@ class PanamaIntegerKernelsTest {
         }
     }
 
+    /**
+     * The grouped int8 tiles put short lanes {@code i} and {@code i + IL} of every pair-sum vector into int32 lane
+     * {@code i} (the upper half via a scratch reload, not a slicing {@code convertShape(S2I, I, 1)}); the float lanes,
+     * hence the bits, depend on that split. This scalar model of the lanes pins it, cold and compiled.
+     */
+    @Test
+    void groupedInt8GemmMatchesItsLaneModelBitForBit() {
+        int sl = VectorWidth.SHORT.length();
+        int il = VectorWidth.INT.length();
+        int groupSize = 4 * sl;
+        int k = 3 * groupSize;
+        int out = 7; // rows 0-3 by 4-row tiles, 4-6 by 1-row tiles
+        Random rnd = new Random(41);
+        Int8Weights w = Int8Weights.of(weight(rnd, out, k, 8, groupSize, true, false));
+        for (int tokens : new int[]{1, 5}) { // 1: the 1x4 tile; 5: the 4x2 tile, then 1x4 for the last token
+            float[] x = activations(rnd, tokens * k, false);
+            QuantizedActivations a = new QuantizedActivations(tokens, k, groupSize);
+            PANAMA.quantizePerToken(x, ActivationQuantizer.symmetric(8), a);
+            assertThat(w.zeroCentred() && !(w.fullNegativeRange() && a.fullNegativeRange())).as("grouped path").isTrue();
+            float[] model = new float[tokens * out];
+            for (int t = 0; t < tokens; t++) {
+                for (int o = 0; o < out; o++) {
+                    float[] lanes = new float[il];
+                    for (int g = 0; g < w.groups(); g++) {
+                        for (int i = 0; i < il; i++) {
+                            int c = 0;
+                            for (int l = g * groupSize; l < (g + 1) * groupSize; l += 2 * sl) {
+                                for (int e : new int[]{l + i, l + sl + i, l + il + i, l + sl + il + i}) {
+                                    c += w.codes()[o * k + e] * a.codes()[t * k + e];
+                                }
+                            }
+                            lanes[i] = Math.fma((float) c, w.scales()[o * w.groups() + g], lanes[i]);
+                        }
+                    }
+                    for (int half = il / 2; half >= 1; half /= 2) {
+                        for (int i = 0; i < half; i++) {
+                            lanes[i] += lanes[i + half];
+                        }
+                    }
+                    model[t * out + o] = a.scales()[t] * (lanes[0] - a.zeros()[t] * w.zeroCorrection()[o]);
+                }
+            }
+            float[] cold = new float[tokens * out];
+            PANAMA.gemm(w, a, cold, 0, out);
+            assertThat(cold).as("M=%d cold", tokens).containsExactly(model);
+            float[] warm = new float[tokens * out];
+            for (int i = 0; i < 3000; i++) { // C2 compiles the tiles meanwhile
+                PANAMA.gemm(w, a, warm, 0, out);
+            }
+            assertThat(warm).as("M=%d compiled", tokens).containsExactly(model);
+        }
+    }
+
     @Test
     void rowRangeWritesOnlyItsRows() {
         Random rnd = new Random(2);
