@@ -93,7 +93,9 @@ public final class PanamaElementwiseKernels implements ElementwiseKernels {
             e.intoArray(x, off + i);
             vsum = vsum.add(e);
         }
-        float sum = VectorMath.sum(vsum);
+        float[] lanes = new float[L]; // the accumulator is loop-carried: array form (see VectorMath.sum(float[], int, int))
+        vsum.intoArray(lanes, 0);
+        float sum = VectorMath.sum(lanes, L);
         for (; i < n; i++) {
             float e = (float) Math.exp(x[off + i] - max);
             x[off + i] = e;

@@ -52,12 +52,22 @@ public final class VectorMath {
      * box it, store the accumulator with {@code intoArray} and sum it here.
      */
     public static float sum(float[] lanes, int n) {
+        return sum(lanes, 0, n);
+    }
+
+    /**
+     * {@link #sum(float[], int)} of {@code lanes[off, off + n)}, overwriting that range. The form for loop-carried
+     * accumulators: {@code sum(FloatVector)} slices, and when C2 fails to expand those shuffle intrinsics the
+     * argument must be a real object, which boxes the accumulator at its definition inside the loop, every
+     * iteration (INT-KERNELS attempt 20).
+     */
+    public static float sum(float[] lanes, int off, int n) {
         for (int half = n / 2; half >= 1; half /= 2) {
-            for (int i = 0; i < half; i++) {
+            for (int i = off; i < off + half; i++) {
                 lanes[i] += lanes[i + half];
             }
         }
-        return lanes[0];
+        return lanes[off];
     }
 
     /** The sum of all lanes in the fixed tree order of {@link #sum(FloatVector)}. */
