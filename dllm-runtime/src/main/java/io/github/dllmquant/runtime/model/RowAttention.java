@@ -66,10 +66,13 @@ final class RowAttention {
         float[] w = new float[TILE * padded]; // row r: scores, then e^(score − max), padding lanes 0
         scores(qs, n, kh, keys, vectors, tail, headDim, scale, w, padded);
         float[] inverse = new float[TILE];
+        // lane sums of loop-carried accumulators go through this scratch and VectorMath.sum(float[], int, int):
+        // the slicing sum(FloatVector) on such an accumulator can box it inside the loop (INT-KERNELS attempt 20)
+        float[] lanes = new float[N];
         for (int r = 0; r < n; r++) {
-            inverse[r] = 1f / exponentials(w, r * padded, keys, vectors);
+            inverse[r] = 1f / exponentials(w, r * padded, keys, vectors, lanes);
         }
-        output(w, n, vh, keys, vectors, tail, headDim, padded, inverse, out, t0, qWidth, h * headDim);
+        output(w, n, vh, keys, vectors, tail, headDim, padded, inverse, out, t0, qWidth, h * headDim, lanes);
     }
 
     /**
@@ -141,7 +144,7 @@ final class RowAttention {
      * Replaces row {@code w[off .. off+keys)} by {@code e^(w − max)} (padding lanes set to 0) and returns the sum:
      * per-lane partial sums over the key vectors in order, reduced by the lane-sum tree.
      */
-    private static float exponentials(float[] w, int off, int keys, int vectors) {
+    private static float exponentials(float[] w, int off, int keys, int vectors, float[] lanes) {
         int fullVectors = keys / N;
         FloatVector top = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < fullVectors; j++) {
@@ -166,7 +169,8 @@ final class RowAttention {
             e.intoArray(w, base);
             sum = sum.add(e);
         }
-        return VectorMath.sum(sum);
+        sum.intoArray(lanes, 0);
+        return VectorMath.sum(lanes, 0, N);
     }
 
     /**
@@ -174,7 +178,8 @@ final class RowAttention {
      * head dimension, reduced by the lane-sum tree; four queries × four dimensions at a time.
      */
     private static void output(float[] w, int n, float[] vh, int keys, int vectors, VectorMask<Float> tail,
-                               int headDim, int padded, float[] inverse, float[] out, int t0, int qWidth, int column) {
+                               int headDim, int padded, float[] inverse, float[] out, int t0, int qWidth, int column,
+                               float[] lanes) {
         int fullVectors = keys / N;
         int d = 0;
         if (n == TILE) {
@@ -218,7 +223,7 @@ final class RowAttention {
                 for (int r = 0; r < TILE; r++) {
                     for (int dd = 0; dd < 4; dd++) {
                         out[(t0 + r) * qWidth + column + d + dd] =
-                                VectorMath.sum(FloatVector.fromArray(F, acc, (r * 4 + dd) * N)) * inverse[r];
+                                VectorMath.sum(acc, (r * 4 + dd) * N, N) * inverse[r];
                     }
                 }
             }
@@ -235,7 +240,8 @@ final class RowAttention {
                     int s = fullVectors * N;
                     a = FloatVector.fromArray(F, w, r * padded + s).fma(FloatVector.fromArray(F, vh, d * keys + s, tail), a);
                 }
-                out[(t0 + r) * qWidth + column + d] = VectorMath.sum(a) * inverse[r];
+                a.intoArray(lanes, 0);
+                out[(t0 + r) * qWidth + column + d] = VectorMath.sum(lanes, 0, N) * inverse[r];
             }
         }
     }
