@@ -73,14 +73,17 @@ public final class PackedQuantizedWeights {
         int panels = GemmShapes.panels(n, panelWidth);
         int words = (k + cpi - 1) / cpi;
         MemorySegment codes = arena.allocate((long) panels * words * panelWidth * Integer.BYTES, 64);
+        // each word is assembled in a register and stored once (rows past n stay zero from allocate)
         for (int row = 0; row < n; row++) {
-            int p = row / panelWidth;
-            int r = row % panelWidth;
-            for (int col = 0; col < k; col++) {
-                long index = ((long) p * words + col / cpi) * panelWidth + r;
-                int word = codes.getAtIndex(ValueLayout.JAVA_INT, index);
-                word |= w.code(row, col) << ((col % cpi) * sb);
-                codes.setAtIndex(ValueLayout.JAVA_INT, index, word);
+            long rowBase = (long) (row / panelWidth) * words * panelWidth + row % panelWidth;
+            for (int word = 0; word < words; word++) {
+                int col0 = word * cpi;
+                int col1 = Math.min(k, col0 + cpi);
+                int bits = 0;
+                for (int col = col0; col < col1; col++) {
+                    bits |= w.code(row, col) << ((col - col0) * sb);
+                }
+                codes.setAtIndex(ValueLayout.JAVA_INT, rowBase + (long) word * panelWidth, bits);
             }
         }
         boolean byteZeros = true;
