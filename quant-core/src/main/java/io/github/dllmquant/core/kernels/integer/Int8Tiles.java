@@ -263,26 +263,46 @@ final class Int8Tiles {
                 c03 = c03.add(p03.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p03.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
         }
         int paired = l;
-        for (; l <= len - SL; l += SL) {
-            ShortVector a0 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l).convertShape(VectorOperators.B2S, S, 0));
-            ShortVector p00 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 0 * yStride + l).convertShape(VectorOperators.B2S, S, 0)));
-            c00 = c00.add(p00.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p00.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
-            ShortVector p01 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 1 * yStride + l).convertShape(VectorOperators.B2S, S, 0)));
-            c01 = c01.add(p01.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p01.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
-            ShortVector p02 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 2 * yStride + l).convertShape(VectorOperators.B2S, S, 0)));
-            c02 = c02.add(p02.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p02.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
-            ShortVector p03 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 3 * yStride + l).convertShape(VectorOperators.B2S, S, 0)));
-            c03 = c03.add(p03.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p03.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+        // the accumulators leave this method's vector code here: a loop-carried vector that also fed the
+        // single step below (cold for most lengths) was boxed in the hot loop when C2 compiled that cold code
+        // as virtual calls (attempt 47)
+        dots[0] = c00.reduceLanes(VectorOperators.ADD);
+        dots[1] = c01.reduceLanes(VectorOperators.ADD);
+        dots[2] = c02.reduceLanes(VectorOperators.ADD);
+        dots[3] = c03.reduceLanes(VectorOperators.ADD);
+        if (len - l >= SL) { // at most one step: the paired loop leaves fewer than 2·SL
+            step1x4(x, xOff, y, yOff, yStride, l, dots);
+            l += SL;
         }
-        dots[0] = c00.reduceLanes(VectorOperators.ADD) + tail(x, xOff, y, yOff + 0 * yStride, l, len);
-        dots[1] = c01.reduceLanes(VectorOperators.ADD) + tail(x, xOff, y, yOff + 1 * yStride, l, len);
-        dots[2] = c02.reduceLanes(VectorOperators.ADD) + tail(x, xOff, y, yOff + 2 * yStride, l, len);
-        dots[3] = c03.reduceLanes(VectorOperators.ADD) + tail(x, xOff, y, yOff + 3 * yStride, l, len);
+        for (int j = 0; j < 4; j++) {
+            dots[j] += tail(x, xOff, y, yOff + j * yStride, l, len);
+        }
         if (shift != 0) {
             for (int j = 0; j < 4; j++) {
                 dots[j] -= shiftedSum(y, yOff + j * yStride, paired, len, ySums[ySumOff + j * ySumStride]);
             }
         }
+    }
+
+    /** One unpaired step of {@link #dot1x4} at {@code l}, added into {@code dots[0..3]}. */
+    private static void step1x4(byte[] x, int xOff, byte[] y, int yOff, int yStride, int l, int[] dots) {
+        IntVector c00 = IntVector.zero(I);
+        IntVector c01 = IntVector.zero(I);
+        IntVector c02 = IntVector.zero(I);
+        IntVector c03 = IntVector.zero(I);
+        ShortVector a0 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l).convertShape(VectorOperators.B2S, S, 0));
+        ShortVector p00 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 0 * yStride + l).convertShape(VectorOperators.B2S, S, 0)));
+        c00 = c00.add(p00.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p00.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+        ShortVector p01 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 1 * yStride + l).convertShape(VectorOperators.B2S, S, 0)));
+        c01 = c01.add(p01.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p01.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+        ShortVector p02 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 2 * yStride + l).convertShape(VectorOperators.B2S, S, 0)));
+        c02 = c02.add(p02.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p02.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+        ShortVector p03 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 3 * yStride + l).convertShape(VectorOperators.B2S, S, 0)));
+        c03 = c03.add(p03.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p03.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+        dots[0] += c00.reduceLanes(VectorOperators.ADD);
+        dots[1] += c01.reduceLanes(VectorOperators.ADD);
+        dots[2] += c02.reduceLanes(VectorOperators.ADD);
+        dots[3] += c03.reduceLanes(VectorOperators.ADD);
     }
 
     /**
@@ -301,17 +321,36 @@ final class Int8Tiles {
             ShortVector p1 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l + 2 * SL).convertShape(VectorOperators.B2S, S, 0)).add(sh).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l + 2 * SL).convertShape(VectorOperators.B2S, S, 0))).add(((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l + 3 * SL).convertShape(VectorOperators.B2S, S, 0)).add(sh).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l + 3 * SL).convertShape(VectorOperators.B2S, S, 0))));
             c1 = c1.add(p1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p1.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
         }
-        for (; l <= len - 2 * SL; l += 2 * SL) {
-            ShortVector p0 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l).convertShape(VectorOperators.B2S, S, 0)).add(sh).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l).convertShape(VectorOperators.B2S, S, 0))).add(((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l + SL).convertShape(VectorOperators.B2S, S, 0)).add(sh).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l + SL).convertShape(VectorOperators.B2S, S, 0))));
-            c0 = c0.add(p0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+        // the 4-step accumulators end here (see attempt 47 in dot1x4): the at most one 2-step and one single step
+        // left run in methods of their own
+        int dot = c0.add(c1).reduceLanes(VectorOperators.ADD);
+        if (len - l >= 2 * SL) {
+            dot += pair1x1(x, xOff, y, yOff, l, sh);
+            l += 2 * SL;
         }
         int paired = l;
-        for (; l <= len - SL; l += SL) {
-            ShortVector p0 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l).convertShape(VectorOperators.B2S, S, 0)).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l).convertShape(VectorOperators.B2S, S, 0)));
-            c0 = c0.add(p0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+        if (len - l >= SL) {
+            dot += step1x1(x, xOff, y, yOff, l);
+            l += SL;
         }
-        int dot = c0.add(c1).reduceLanes(VectorOperators.ADD) + tail(x, xOff, y, yOff, l, len);
+        dot += tail(x, xOff, y, yOff, l, len);
         return shift != 0 ? dot - shiftedSum(y, yOff, paired, len, ySum) : dot;
+    }
+
+    /** One paired step of {@link #dot1x1} at {@code l}. */
+    private static int pair1x1(byte[] x, int xOff, byte[] y, int yOff, int l, short sh) {
+        IntVector c0 = IntVector.zero(I);
+        ShortVector p0 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l).convertShape(VectorOperators.B2S, S, 0)).add(sh).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l).convertShape(VectorOperators.B2S, S, 0))).add(((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l + SL).convertShape(VectorOperators.B2S, S, 0)).add(sh).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l + SL).convertShape(VectorOperators.B2S, S, 0))));
+        c0 = c0.add(p0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+        return c0.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** One unpaired step of {@link #dot1x1} at {@code l}. */
+    private static int step1x1(byte[] x, int xOff, byte[] y, int yOff, int l) {
+        IntVector c0 = IntVector.zero(I);
+        ShortVector p0 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l).convertShape(VectorOperators.B2S, S, 0)).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l).convertShape(VectorOperators.B2S, S, 0)));
+        c0 = c0.add(p0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+        return c0.reduceLanes(VectorOperators.ADD);
     }
 
     /** {@code Σ_{l<paired} y[yOff + l]} from the whole sum {@code ySum} over {@code [0, len)}. */
