@@ -95,6 +95,9 @@ final class Int16Gemm {
         int[] wZeros = w.zeros();
         int[] wSums = w.sums();
         int groupSize = w.groupSize();
+        // no K tail (whose bytes the scalar loop adds per cell) and corrected dots that fit an int
+        boolean vectorEpilogue = kv == k && Int16Tiles.intEpilogue(groupSize);
+        int lanes = Int16Tiles.epilogueLanes();
         for (int r0 = rowStart; r0 < pairsEnd; r0 += ROW_BLOCK) {
             int r1 = Math.min(pairsEnd, r0 + ROW_BLOCK);
             // row pairs interleaved per step (pair p at p·2k): the tiles read one weight stream per pair
@@ -126,11 +129,16 @@ final class Int16Gemm {
                 }
             }
             // the spec's epilogue per cell (PanamaIntegerKernels.epilogue + store for one group: 0f + dot·sw, then ·sa)
+            int vectorRows = vectorEpilogue ? (r1 - r0) / lanes * lanes : 0;
             for (int t = 0; t < tokens; t++) {
                 float sa = a.scales()[t];
                 int za = a.zeros()[t];
                 int sumA = a.sums()[t];
-                for (int o = r0; o < r1; o++) {
+                if (vectorRows > 0) {
+                    Int16Tiles.epilogue(cells, t * ROW_BLOCK, shiftSums[t], wSums, wZeros, wScales, r0, vectorRows,
+                            groupSize, za, sumA, sa, y, t * out + r0);
+                }
+                for (int o = r0 + vectorRows; o < r1; o++) {
                     int tail = kv < k ? Int8Tiles.tail(ac, t * k, wc, o * k, kv, k) : 0;
                     int dot = cells[t * ROW_BLOCK + o - r0] - shiftSums[t] + tail;
                     long exact = IntegerKernels.correctedDot(dot, wSums[o], sumA, wZeros[o], za, groupSize);

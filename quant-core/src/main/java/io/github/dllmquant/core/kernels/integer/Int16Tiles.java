@@ -194,6 +194,43 @@ final class Int16Tiles {
     }
 
     /**
+     * The int8 epilogue of {@link Int16Gemm} for one token and the rows {@code o0 + [0, n)} with
+     * {@code n} a multiple of the int lanes: {@code y[yOff + r] = (0f + float(exact_r)·sw_r)·sa} with
+     * {@code exact_r = cells[cOff + r] − shift − za·Σw_r − zw_r·Σa + groupSize·zw_r·za}, the scalar
+     * specification's {@link IntegerKernels#correctedDot} and store, computed in wrapping int32 lanes. Exact
+     * (so the same float, so the same bits) when the true {@code exact_r} fits an int, which the caller
+     * guarantees by {@link #intEpilogue}. Per row block this replaced a scalar loop of long arithmetic per cell.
+     */
+    static void epilogue(int[] cells, int cOff, int shift, int[] wSums, int[] wZeros, float[] wScales, int o0, int n,
+                         int groupSize, int za, int sumA, float sa, float[] y, int yOff) {
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector vsa = FloatVector.broadcast(F, sa);
+        int nza = groupSize * za;
+        for (int r = 0; r < n; r += IL) {
+            IntVector zw = IntVector.fromArray(I, wZeros, o0 + r);
+            IntVector exact = IntVector.fromArray(I, cells, cOff + r).sub(shift)
+                    .sub(IntVector.fromArray(I, wSums, o0 + r).mul(za))
+                    .sub(zw.mul(sumA))
+                    .add(zw.mul(nza));
+            FloatVector f = (FloatVector) exact.convertShape(VectorOperators.I2F, F, 0);
+            zero.add(f.mul(FloatVector.fromArray(F, wScales, o0 + r))).mul(vsa).intoArray(y, yOff + r);
+        }
+    }
+
+    /** Int lanes per vector: the row granularity of {@link #epilogue}. */
+    static int epilogueLanes() {
+        return IL;
+    }
+
+    /**
+     * Whether {@link #epilogue} is exact for groups of {@code groupSize}: every corrected dot
+     * {@code Σ (a − za)(w − zw)} of centred 8-bit codes is at most {@code groupSize·255·255} in magnitude.
+     */
+    static boolean intEpilogue(int groupSize) {
+        return (long) groupSize * 255 * 255 <= Integer.MAX_VALUE;
+    }
+
+    /**
      * Whether {@link #grouped4x2} applies: the sum of the two int16 lanes that share an int32 lane
      * ({@code 2·steps} products of at most {@code maxProduct} each) must fit a short, so that the single
      * shift split {@code (x + (x << 16)) >> 16} gives it exactly.

@@ -219,14 +219,15 @@ class PanamaIntegerKernelsTest {
     @Test
     void unpairedPerChannelGemmExactAtMinus128AndColdVsCompiled() {
         ActivationQuantizer clipped = new ActivationQuantizer(8, true, 0.5f);
-        int out = 9;
-        int k = 4 * VectorWidth.SHORT.length() + 3;
         Random rnd = new Random(23);
         // all operands −128 (every pair sum exactly 2·16384 before the shift), then extremes only (pair sums
         // of the shifted operand down to −32768); 7 tokens run the 16-bit kernel (and the byte kernels for the
-        // odd row), 1 and 3 tokens the byte kernels, which shift the activations instead
-        for (int c = 0; c < 6; c++) {
-            int tokens = new int[]{7, 1, 3}[c / 2];
+        // odd row), 1 and 3 tokens the byte kernels, which shift the activations instead; the last two cases
+        // (K without a tail, 19 rows) run the 16-bit kernel's int-lane epilogue on whole vectors of rows
+        for (int c = 0; c < 8; c++) {
+            int tokens = new int[]{7, 1, 3, 7}[c / 2];
+            int out = c < 6 ? 9 : 19;
+            int k = c < 6 ? 4 * VectorWidth.SHORT.length() + 3 : 4 * VectorWidth.SHORT.length();
             boolean allMinus128 = c % 2 == 0;
             QuantizedWeight q = weight(rnd, out, k, 8, k, false, true);
             if (allMinus128) {
