@@ -2,19 +2,17 @@ package io.github.dllmquant.core.kernels.integer;
 
 /**
  * The integer GEMMs of {@link PanamaIntegerKernels} that run on 16-bit operands ({@link Int16Tiles}):
- * activations widened once per call ({@link QuantizedActivations#wideCodes()}), weights widened (int8)
- * (int8: row pairs interleaved per step, {@link Int16Tiles#widenPair}) or unpacked with the zero point subtracted
- * (int4) one block of {@link #ROW_BLOCK} rows at a time into per-thread scratch, then reused by every 4-token tile. The token tile (4 rows of K shorts, 32 KB at
- * K = 4096) stays in L1 while it meets every row pair of the block, and the block (128 KB) stays in L2.
+ * activations widened once per call ({@link QuantizedActivations#wideCodes()}); int8 weights widened (row pairs
+ * interleaved per step, {@link Int16Tiles#widenPair}) one block of {@link #ROW_BLOCK} rows at a time into per-thread
+ * scratch, then reused by every 4-token tile. The token tile (4 rows of K shorts, 32 KB at K = 4096) stays in L1 while it meets every row pair of the block, and the block (128 KB) stays in L2.
  *
  * <ul>
  *   <li>int8 weights, one group per row: exact int32 dots (operands that both reach −128 through
  *       weights shifted by one, see {@link #gemm(Int8Weights, QuantizedActivations, float[], int, int)}),
  *       the scalar specification's epilogue: bit-identical to it.</li>
- *   <li>int4 weights with groups, zeros in [0, 15], groups of at most 16 steps: float lane accumulation
- *       ({@link Int16Tiles#grouped4x2}, {@link Int16Tiles#grouped4x2Long}); every cell is computed by the
- *       same lane arithmetic whatever the
- *       tile shape, so a row's result does not depend on the row range or thread split.</li>
+ *   <li>int4 weights with groups, zeros in [0, 15], group sizes a multiple of 32: {@link Int4OuterTiles}, vector
+ *       lanes over output rows (panels of weights unpacked once per call and thread, met by every token), the
+ *       scalar specification's operations per cell: bit-identical to it.</li>
  * </ul>
  */
 final class Int16Gemm {
@@ -158,66 +156,80 @@ final class Int16Gemm {
      * operands only (never on the row range), so every row of one call takes the same path.
      */
     static boolean covers(Int4Weights w, QuantizedActivations a) {
-        // int16 lane bound: |q − z| ≤ 15 times |code| ≤ 128 (8-bit) or 8 (≤ 4-bit activations)
-        int maxSteps = a.quantizer().bits() <= 4 ? 256 : 16;
-        int g = w.groupSize();
-        return w.groups() > 1 && w.zerosInNibbleRange() && a.tokens() >= 4 && g % SL == 0 && g / SL <= maxSteps;
+        // int16 lane bound of Int4OuterTiles: 16 products |q − z| ≤ 15 times |code| ≤ 128 per short
+        return w.groups() > 1 && w.zerosInNibbleRange() && a.tokens() >= 4 && Int4OuterTiles.groupFits(w.groupSize());
     }
 
-    /** Grouped int4 GEMM of rows {@code [rowStart, rowEnd)}: {@code y = sa·(Σ − za·Σ_g sw·Σ(q − z))}. */
+    /**
+     * Grouped int4 GEMM of rows {@code [rowStart, rowEnd)} on {@link Int4OuterTiles} (lanes over rows), bit-identical
+     * to the scalar specification: per panel of {@link Int4OuterTiles#PANEL} rows (the layout kept by
+     * {@link Int4Weights#outerPanels()}) the weights are unpacked once into per-thread scratch and met by every token.
+     */
     static void gemm(Int4Weights w, QuantizedActivations a, float[] y, int rowStart, int rowEnd) {
         int k = w.in();
         int out = w.out();
         int groups = w.groups();
-        int groupSize = w.groupSize();
+        int groupPairs = w.groupSize() / 2;
         int tokens = a.tokens();
         int tokens4 = tokens & ~3;
-        short[] as = a.wideCodes();
-        float[] ws = w.scales();
-        float[] corr = w.zeroCorrection();
+        int half = k / 2;
+        int panelRows = Int4OuterTiles.PANEL;
         float[] sa = a.scales();
         int[] za = a.zeros();
-        short[] wq = scratch(ROW_BLOCK * k);
-        // |q − z| ≤ 15 times |code| ≤ 128 (8-bit activations) or 8 (≤ 4 bits)
-        boolean shortPairs = Int16Tiles.shortPairSums(groupSize, 15 * (a.quantizer().bits() <= 4 ? 8 : 128));
-        float[] sums = new float[16];
-        float[] lanes = new float[8 * Int16Tiles.FL];
-        for (int r0 = rowStart; r0 < rowEnd; r0 += ROW_BLOCK) {
-            int r1 = Math.min(rowEnd, r0 + ROW_BLOCK);
-            for (int o = r0; o < r1; o++) {
-                Int16Tiles.unpack(w, o, wq, (o - r0) * k);
-            }
-            int pairsEnd = r0 + ((r1 - r0) & ~1);
+        OuterScratch sc = OuterScratch.of(tokens * half, panelRows * half, groups * panelRows);
+        int[] ap = sc.pairs;
+        int[] wp = sc.panel;
+        int[] gs = sc.groupSums;
+        float[] gw = sc.groupScales;
+        float[] acc = sc.acc;
+        Int4OuterTiles.pairs(a.wideCodes(), tokens * k, ap);
+        byte[] nibbles = w.outerPanels();
+        for (int pn = rowStart / panelRows; pn * panelRows < rowEnd; pn++) {
+            Int4OuterTiles.unpack(w, nibbles, pn, sc.zeros, wp, gs, gw);
+            int from = Math.max(rowStart, pn * panelRows);
+            int to = Math.min(rowEnd, (pn + 1) * panelRows);
+            int lane0 = from - pn * panelRows;
             int t = 0;
             for (; t < tokens4; t += 4) {
-                for (int o = r0; o < pairsEnd; o += 2) {
-                    if (shortPairs) {
-                        Int16Tiles.grouped4x2(as, t * k, k, wq, (o - r0) * k, k, o, ws, groups, groupSize, lanes, sums);
-                    } else {
-                        Int16Tiles.grouped4x2Long(as, t * k, k, wq, (o - r0) * k, k, o, ws, groups, groupSize, lanes, sums);
-                    }
-                    for (int i = 0; i < 4; i++) {
-                        for (int j = 0; j < 2; j++) {
-                            y[(t + i) * out + o + j] = sa[t + i] * (sums[i * 4 + j] - za[t + i] * corr[o + j]);
-                        }
+                Int4OuterTiles.outer4x2(ap, t * half, half, wp, gs, gw, za, t, groups, groupPairs, acc);
+                for (int i = 0; i < 4; i++) {
+                    for (int o = from; o < to; o++) {
+                        y[(t + i) * out + o] = acc[i * panelRows + o - from + lane0] * sa[t + i];
                     }
                 }
             }
             for (; t < tokens; t++) {
-                for (int o = r0; o < pairsEnd; o += 2) {
-                    Int16Tiles.grouped1x2(as, t * k, wq, (o - r0) * k, k, o, ws, groups, groupSize, lanes, sums);
-                    for (int j = 0; j < 2; j++) {
-                        y[t * out + o + j] = sa[t] * (sums[j] - za[t] * corr[o + j]);
-                    }
+                Int4OuterTiles.outer1x2(ap, t * half, wp, gs, gw, za[t], groups, groupPairs, acc);
+                for (int o = from; o < to; o++) {
+                    y[t * out + o] = acc[o - from + lane0] * sa[t];
                 }
             }
-            if (pairsEnd < r1) {
-                int o = pairsEnd;
-                for (t = 0; t < tokens; t++) {
-                    Int16Tiles.grouped1x1(as, t * k, wq, (o - r0) * k, o, ws, groups, groupSize, lanes, sums);
-                    y[t * out + o] = sa[t] * (sums[0] - za[t] * corr[o]);
-                }
+        }
+    }
+
+    /** Per-thread buffers of the grouped int4 GEMM, grown on demand. */
+    private static final class OuterScratch {
+        private static final ThreadLocal<OuterScratch> LOCAL = ThreadLocal.withInitial(OuterScratch::new);
+        int[] pairs = new int[0];
+        final short[] zeros = new short[2 * Int16Tiles.SL];
+        int[] panel = new int[0];
+        int[] groupSums = new int[0];
+        float[] groupScales = new float[0];
+        final float[] acc = new float[4 * Int4OuterTiles.PANEL];
+
+        static OuterScratch of(int pairInts, int panelInts, int groupLanes) {
+            OuterScratch s = LOCAL.get();
+            if (s.pairs.length < pairInts) {
+                s.pairs = new int[pairInts];
             }
+            if (s.panel.length < panelInts) {
+                s.panel = new int[panelInts];
+            }
+            if (s.groupSums.length < groupLanes) {
+                s.groupSums = new int[groupLanes];
+                s.groupScales = new float[groupLanes];
+            }
+            return s;
         }
     }
 }

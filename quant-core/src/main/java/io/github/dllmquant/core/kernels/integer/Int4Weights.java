@@ -33,6 +33,7 @@ public final class Int4Weights {
     private final int[] sums;
     private final float[] zeroCorrection;
     private final boolean zerosInNibbleRange;
+    private volatile byte[] outerPanels;
 
     private Int4Weights(QuantizedWeight w, int block) {
         this.out = w.out();
@@ -161,6 +162,25 @@ public final class Int4Weights {
     /** Whether every zero point lies in [0, 15], so {@code q − z} fits the int16 bounds of the grouped kernel. */
     boolean zerosInNibbleRange() {
         return zerosInNibbleRange;
+    }
+
+    /**
+     * The codes in the panel layout of {@link Int4OuterTiles#panels} (the grouped GEMM with lanes over rows), built on
+     * first use and kept: another 0.5 byte per weight, not counted in {@link #bytes()} (a transposition per call cost
+     * ~10x the unpacking, INT-KERNELS attempt 61).
+     */
+    byte[] outerPanels() {
+        byte[] p = outerPanels;
+        if (p == null) {
+            synchronized (this) {
+                p = outerPanels;
+                if (p == null) {
+                    p = Int4OuterTiles.panels(this);
+                    outerPanels = p;
+                }
+            }
+        }
+        return p;
     }
 
     /** Bytes held: packed codes, scales, zeros and sums. */

@@ -72,8 +72,8 @@ class Int4GemmTest {
         float[] panama = gemm(PANAMA, w4, a, q.out());
         assertThat(scalar).as("scalar int4 vs int8, " + where).containsExactly(viaInt8);
         String what = "panama vs scalar, " + where + ", " + VectorWidth.BITS + " bits";
-        if (q.groups() == 1 || !w4.zerosInNibbleRange()) {
-            // per-channel kernel: exact integer sums, same float epilogue: bit-identical
+        if (q.groups() == 1 || !w4.zerosInNibbleRange() || Int16Gemm.covers(w4, a)) {
+            // per-channel kernel, and the grouped outer-product tiles: the spec's operations per cell, bit-identical
             assertThat(panama).as(what).containsExactly(scalar);
             return;
         }
@@ -222,5 +222,45 @@ class Int4GemmTest {
             PANAMA.gemm(w, a, warm, 0, 11);
         }
         assertThat(warm).as("cold vs compiled").containsExactly(cold);
+    }
+
+    @Test
+    void outerTilesEqualTheScalarSpecBitForBitColdAndCompiled() {
+        Random rnd = new Random(61);
+        int panel = Int4OuterTiles.PANEL;
+        // tokens: one 4-tile, tiles + 1-token tails; rows: below, at and past a panel (zero-padded lanes)
+        int[][] shapes = {{4, 1}, {5, panel}, {7, panel + 5}, {9, 2 * panel + 1}, {32, 3}};
+        for (int[] sh : shapes) {
+            for (int groupSize : new int[]{Math.max(32, BLOCK), 2 * Math.max(32, BLOCK), 4 * Math.max(32, BLOCK)}) {
+                int in = 3 * groupSize;
+                QuantizedWeight q = PanamaIntegerKernelsTest.weight(rnd, sh[1], in, 4, groupSize, false, sh[0] == 5);
+                Int4Weights w = Int4Weights.of(q, BLOCK);
+                for (ActivationQuantizer aq : QUANTIZERS) {
+                    QuantizedActivations a = new QuantizedActivations(sh[0], in, groupSize);
+                    PANAMA.quantizePerToken(PanamaIntegerKernelsTest.activations(rnd, sh[0] * in, false), aq, a);
+                    assertThat(Int16Gemm.covers(w, a)).isTrue();
+                    String what = "M=" + sh[0] + " N=" + sh[1] + " g=" + groupSize + " " + aq + ", " + VectorWidth.BITS + " bits";
+                    float[] scalar = gemm(SCALAR, w, a, sh[1]);
+                    assertThat(gemm(PANAMA, w, a, sh[1])).as(what).containsExactly(scalar);
+                    float[] parts = new float[sh[0] * sh[1]];
+                    java.util.Arrays.fill(parts, Float.NaN);
+                    int cut = sh[1] / 3;
+                    PANAMA.gemm(w, a, parts, 0, cut);
+                    PANAMA.gemm(w, a, parts, cut, sh[1]);
+                    assertThat(parts).as(what + ", rows split at " + cut).containsExactly(scalar);
+                }
+            }
+        }
+        // compiled: the same call many times (C2 compiles the tiles meanwhile), every result equal to the spec's
+        QuantizedWeight q = PanamaIntegerKernelsTest.weight(rnd, panel + 3, 4 * 128, 4, 128, false, false);
+        Int4Weights w = Int4Weights.of(q, BLOCK);
+        QuantizedActivations a = new QuantizedActivations(9, q.in(), q.groupSize());
+        PANAMA.quantizePerToken(PanamaIntegerKernelsTest.activations(rnd, 9 * q.in(), false), ActivationQuantizer.asymmetric(8), a);
+        float[] scalar = gemm(SCALAR, w, a, q.out());
+        float[] y = new float[9 * q.out()];
+        for (int i = 0; i < 3000; i++) {
+            PANAMA.gemm(w, a, y, 0, q.out());
+        }
+        assertThat(y).as("compiled vs scalar").containsExactly(scalar);
     }
 }
