@@ -21,7 +21,7 @@ import java.util.concurrent.CyclicBarrier;
  *       accumulators);</li>
  *   <li>{@code i16-muladd}: 16-bit {@code mul} + {@code add} only, the products summed in int16 (the best
  *       case, e.g. int4 × int4 products that never overflow a short), 12 chains;</li>
- *   <li>{@code i16-grouped}: one group of the grouped W4A8 tile ({@code Int16Tiles.grouped4x2}) at g = 128 and
+ *   <li>{@code i16-grouped}: one group of the former grouped W4A8 tile ({@code Int16Tiles.grouped4x2}, replaced by {@code Int4OuterTiles}) at g = 128 and
  *       512 bits: 4 steps of 16-bit {@code mul} + {@code add}, then the single-shift split
  *       {@code (x + (x << 16)) >> 16}, I2F and {@code fma} with the group scale, 8 cells.</li>
  * </ol>

@@ -1,6 +1,5 @@
 package io.github.dllmquant.core.kernels.integer;
 
-import io.github.dllmquant.core.kernels.VectorMath;
 import io.github.dllmquant.core.kernels.VectorWidth;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -25,22 +24,12 @@ import jdk.incubator.vector.VectorSpecies;
  * wrapping int32 arithmetic because the true result fits an int. Per pair of steps and tile cell: two
  * 16-bit multiplies, one 16-bit add, XOR, shift and two 32-bit adds, no shuffles.
  *
- * <p><b>Grouped float lanes</b> ({@link #grouped4x2}): weights {@code q − z} with small magnitude (int4
- * codes minus zero, |·| ≤ 15) let a whole group's products accumulate in int16 lanes; the lanes are
- * split into int32 the same way (shifts), converted I2F and multiply-added with the group scale.
+ * <p>Grouped int4 weights run on {@link Int4OuterTiles} (lanes over output rows); the grouped k-lane tiles that
+ * lived here until the sixth session, and why their lane sums went through arrays (a slice tree whose
+ * shuffles C2 sometimes left unexpanded boxed the accumulators), are in bench/INT-KERNELS.md (attempts 12-20).
  *
  * <p>Every Vector API call is written out in the loop bodies and no vector crosses a method boundary of
  * ours (see {@link Int8Tiles} on inlining): a helper that C2 declines to inline would box every vector.
- * Float lane sums: each accumulator is stored with {@code intoArray} into caller scratch and summed there by
- * {@link #treeSums} in the tree order of the scalar {@link VectorMath#sum(float[], int)} (so the bits do not depend
- * on the JIT tier; {@code reduceLanes}' order is unspecified). A written-out {@code v.add(v.slice(half))} tree (same
- * additions, same bits) was used before and was the cause of the intermittent grouped-int4 collapse (INT-KERNELS
- * attempt 20): in some JVMs C2 failed to expand the shuffle intrinsics behind {@code slice} (VectorSupport
- * {@code compare}/{@code binaryOp} stayed calls, depending on profiles of shared JDK methods), so the accumulators
- * that reach the tree had to be real objects, and C2 allocated them where they are defined: at the {@code fma} of
- * every group epilogue inside the K loop (one box per cell and group, up to 4.9 GB per call). A per-cell call of
- * {@code VectorMath.sum} instead costs a non-inlined call per cell (4×2 tile, one thread, K = 1024: 77 vs 167
- * GFLOP/s), hence one scalar pass over all cells per tile call.
  */
 final class Int16Tiles {
 
@@ -52,7 +41,6 @@ final class Int16Tiles {
     static final int SL = S.length();
     private static final int IL = I.length();
     /** Float lanes per vector. */
-    static final int FL = F.length();
 
     private Int16Tiles() {
     }
@@ -240,275 +228,5 @@ final class Int16Tiles {
      */
     static boolean intEpilogue(int groupSize) {
         return (long) groupSize * 255 * 255 <= Integer.MAX_VALUE;
-    }
-
-    /**
-     * Whether {@link #grouped4x2} applies: the sum of the two int16 lanes that share an int32 lane
-     * ({@code 2·steps} products of at most {@code maxProduct} each) must fit a short, so that the single
-     * shift split {@code (x + (x << 16)) >> 16} gives it exactly.
-     */
-    static boolean shortPairSums(int groupSize, int maxProduct) {
-        return 2L * (groupSize / SL) * maxProduct <= Short.MAX_VALUE;
-    }
-
-    /**
-     * {@code sums[i·4 + j] = Σ_g scales[(o0 + j)·groups + g] · Σ_{l in g} a[token i][l]·w[row j][l]} over whole
-     * rows, for four tokens and two rows of small weights, when {@link #shortPairSums} holds. One flat loop
-     * over K (a nested loop per group ran this tile at 119–128 GFLOP/s, the flat one at 162–175, one thread,
-     * K = 4096, lane sums as in {@link #grouped4x2Long} then): each step multiplies into int16 lane sums, and after the group's last step the
-     * int32 view {@code x} of each sum gives {@code lo + hi} as {@code (x + (x << 16)) >> 16} (exact while it
-     * fits a short), converted I2F and multiply-added with the group scale in float lanes; one lane sum per
-     * cell at the end. The per-group integers are those of {@link #grouped4x2Long}, so the bits are the same
-     * as every other tile shape's.
-     */
-    static void grouped4x2(short[] a, int aOff, int aStride, short[] w, int wOff, int wStride, int o0,
-                           float[] scales, int groups, int groupSize, float[] lanes, float[] sums) {
-        FloatVector f00 = FloatVector.zero(F);
-        FloatVector f01 = FloatVector.zero(F);
-        FloatVector f10 = FloatVector.zero(F);
-        FloatVector f11 = FloatVector.zero(F);
-        FloatVector f20 = FloatVector.zero(F);
-        FloatVector f21 = FloatVector.zero(F);
-        FloatVector f30 = FloatVector.zero(F);
-        FloatVector f31 = FloatVector.zero(F);
-        ShortVector s00 = ShortVector.zero(S);
-        ShortVector s01 = ShortVector.zero(S);
-        ShortVector s10 = ShortVector.zero(S);
-        ShortVector s11 = ShortVector.zero(S);
-        ShortVector s20 = ShortVector.zero(S);
-        ShortVector s21 = ShortVector.zero(S);
-        ShortVector s30 = ShortVector.zero(S);
-        ShortVector s31 = ShortVector.zero(S);
-        int steps = groupSize / SL;
-        int step = 0;
-        int g = 0;
-        int end = groups * groupSize;
-        for (int l = 0; l < end; l += SL) {
-            ShortVector x0 = ShortVector.fromArray(S, a, aOff + l);
-            ShortVector x1 = ShortVector.fromArray(S, a, aOff + aStride + l);
-            ShortVector x2 = ShortVector.fromArray(S, a, aOff + 2 * aStride + l);
-            ShortVector x3 = ShortVector.fromArray(S, a, aOff + 3 * aStride + l);
-            ShortVector w0 = ShortVector.fromArray(S, w, wOff + l);
-            s00 = s00.add(x0.mul(w0));
-            s10 = s10.add(x1.mul(w0));
-            s20 = s20.add(x2.mul(w0));
-            s30 = s30.add(x3.mul(w0));
-            ShortVector w1 = ShortVector.fromArray(S, w, wOff + wStride + l);
-            s01 = s01.add(x0.mul(w1));
-            s11 = s11.add(x1.mul(w1));
-            s21 = s21.add(x2.mul(w1));
-            s31 = s31.add(x3.mul(w1));
-            if (++step == steps) {
-                step = 0;
-                FloatVector c0 = FloatVector.broadcast(F, scales[o0 * groups + g]);
-                FloatVector c1 = FloatVector.broadcast(F, scales[(o0 + 1) * groups + g]);
-                g++;
-                IntVector p;
-                p = s00.reinterpretAsInts();
-                f00 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).fma(c0, f00);
-                p = s01.reinterpretAsInts();
-                f01 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).fma(c1, f01);
-                p = s10.reinterpretAsInts();
-                f10 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).fma(c0, f10);
-                p = s11.reinterpretAsInts();
-                f11 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).fma(c1, f11);
-                p = s20.reinterpretAsInts();
-                f20 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).fma(c0, f20);
-                p = s21.reinterpretAsInts();
-                f21 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).fma(c1, f21);
-                p = s30.reinterpretAsInts();
-                f30 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).fma(c0, f30);
-                p = s31.reinterpretAsInts();
-                f31 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0)).fma(c1, f31);
-                s00 = ShortVector.zero(S);
-                s01 = ShortVector.zero(S);
-                s10 = ShortVector.zero(S);
-                s11 = ShortVector.zero(S);
-                s20 = ShortVector.zero(S);
-                s21 = ShortVector.zero(S);
-                s30 = ShortVector.zero(S);
-                s31 = ShortVector.zero(S);
-            }
-        }
-        f00.intoArray(lanes, 0);
-        f01.intoArray(lanes, 1 * FL);
-        f10.intoArray(lanes, 2 * FL);
-        f11.intoArray(lanes, 3 * FL);
-        f20.intoArray(lanes, 4 * FL);
-        f21.intoArray(lanes, 5 * FL);
-        f30.intoArray(lanes, 6 * FL);
-        f31.intoArray(lanes, 7 * FL);
-        treeSums(lanes, 8);
-        sums[0] = lanes[0];
-        sums[1] = lanes[FL];
-        sums[4] = lanes[2 * FL];
-        sums[5] = lanes[3 * FL];
-        sums[8] = lanes[4 * FL];
-        sums[9] = lanes[5 * FL];
-        sums[12] = lanes[6 * FL];
-        sums[13] = lanes[7 * FL];
-    }
-
-    /**
-     * {@link #grouped4x2} for any group of at most 16 steps ({@code |w·a| ≤ 2048}, so a lane's group sum fits
-     * a short but two lanes' together may not): the lanes are split into int32 by two shifts each and
-     * added in int32, converted I2F and multiply-added with the group scale in float lanes. Same integers,
-     * same float operations, same bits as {@link #grouped4x2}.
-     */
-    static void grouped4x2Long(short[] a, int aOff, int aStride, short[] w, int wOff, int wStride, int o0,
-                           float[] scales, int groups, int groupSize, float[] lanes, float[] sums) {
-        FloatVector f00 = FloatVector.zero(F);
-        FloatVector f01 = FloatVector.zero(F);
-        FloatVector f10 = FloatVector.zero(F);
-        FloatVector f11 = FloatVector.zero(F);
-        FloatVector f20 = FloatVector.zero(F);
-        FloatVector f21 = FloatVector.zero(F);
-        FloatVector f30 = FloatVector.zero(F);
-        FloatVector f31 = FloatVector.zero(F);
-        for (int g = 0; g < groups; g++) {
-            ShortVector s00 = ShortVector.zero(S);
-            ShortVector s01 = ShortVector.zero(S);
-            ShortVector s10 = ShortVector.zero(S);
-            ShortVector s11 = ShortVector.zero(S);
-            ShortVector s20 = ShortVector.zero(S);
-            ShortVector s21 = ShortVector.zero(S);
-            ShortVector s30 = ShortVector.zero(S);
-            ShortVector s31 = ShortVector.zero(S);
-            for (int l = g * groupSize; l < (g + 1) * groupSize; l += SL) {
-                ShortVector x0 = ShortVector.fromArray(S, a, aOff + l);
-                ShortVector x1 = ShortVector.fromArray(S, a, aOff + aStride + l);
-                ShortVector x2 = ShortVector.fromArray(S, a, aOff + 2 * aStride + l);
-                ShortVector x3 = ShortVector.fromArray(S, a, aOff + 3 * aStride + l);
-                ShortVector w0 = ShortVector.fromArray(S, w, wOff + l);
-                s00 = s00.add(x0.mul(w0));
-                s10 = s10.add(x1.mul(w0));
-                s20 = s20.add(x2.mul(w0));
-                s30 = s30.add(x3.mul(w0));
-                ShortVector w1 = ShortVector.fromArray(S, w, wOff + wStride + l);
-                s01 = s01.add(x0.mul(w1));
-                s11 = s11.add(x1.mul(w1));
-                s21 = s21.add(x2.mul(w1));
-                s31 = s31.add(x3.mul(w1));
-            }
-            FloatVector c0 = FloatVector.broadcast(F, scales[o0 * groups + g]);
-            FloatVector c1 = FloatVector.broadcast(F, scales[(o0 + 1) * groups + g]);
-            IntVector p;
-            // lower short sign-extended by a shift pair, upper by one shift: both halves as int32, exact
-            p = s00.reinterpretAsInts();
-            f00 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c0, f00);
-            p = s01.reinterpretAsInts();
-            f01 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c1, f01);
-            p = s10.reinterpretAsInts();
-            f10 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c0, f10);
-            p = s11.reinterpretAsInts();
-            f11 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c1, f11);
-            p = s20.reinterpretAsInts();
-            f20 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c0, f20);
-            p = s21.reinterpretAsInts();
-            f21 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c1, f21);
-            p = s30.reinterpretAsInts();
-            f30 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c0, f30);
-            p = s31.reinterpretAsInts();
-            f31 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c1, f31);
-        }
-        f00.intoArray(lanes, 0);
-        f01.intoArray(lanes, 1 * FL);
-        f10.intoArray(lanes, 2 * FL);
-        f11.intoArray(lanes, 3 * FL);
-        f20.intoArray(lanes, 4 * FL);
-        f21.intoArray(lanes, 5 * FL);
-        f30.intoArray(lanes, 6 * FL);
-        f31.intoArray(lanes, 7 * FL);
-        treeSums(lanes, 8);
-        sums[0] = lanes[0];
-        sums[1] = lanes[FL];
-        sums[4] = lanes[2 * FL];
-        sums[5] = lanes[3 * FL];
-        sums[8] = lanes[4 * FL];
-        sums[9] = lanes[5 * FL];
-        sums[12] = lanes[6 * FL];
-        sums[13] = lanes[7 * FL];
-    }
-
-    /**
-     * Sums each of the {@code cells} float vectors stored at {@code lanes[c·FL, (c + 1)·FL)} into
-     * {@code lanes[c·FL]}, in the tree order of {@link VectorMath#sum(float[], int)}: for {@code half = FL/2 .. 1},
-     * lane {@code i} += lane {@code i + half} (the same additions, in the same order, as the former
-     * {@code v.add(v.slice(half))} tree, so the same bits). Scalar code on purpose: the {@code slice} tree's
-     * shuffle intrinsics were the ones C2 sometimes failed to expand (see the class comment).
-     */
-    private static void treeSums(float[] lanes, int cells) {
-        for (int half = FL / 2; half >= 1; half /= 2) {
-            for (int c = 0; c < cells * FL; c += FL) {
-                for (int i = 0; i < half; i++) {
-                    lanes[c + i] += lanes[c + i + half];
-                }
-            }
-        }
-    }
-
-    /**
-     * Unpacks row {@code o} of {@code w} (nibble blocks of {@code 2·SL}) into {@code dst[to, to + in)} as
-     * shorts {@code q − z} in element order, {@code z} the row's zero point of each group.
-     */
-    static void unpack(Int4Weights w, int o, short[] dst, int to) {
-        int in = w.in();
-        int groupSize = w.groupSize();
-        int groups = w.groups();
-        byte[] packed = w.packed();
-        int[] zeros = w.zeros();
-        int rowOff = o * (in / 2);
-        for (int b = 0; b < in / (2 * SL); b++) {
-            ShortVector z = ShortVector.broadcast(S, (short) zeros[o * groups + b * 2 * SL / groupSize]);
-            ShortVector q = (ShortVector) ByteVector.fromArray(B_HALF, packed, rowOff + b * SL).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-            q.and((short) 0x0F).sub(z).intoArray(dst, to + b * 2 * SL);
-            q.lanewise(VectorOperators.LSHR, 4).sub(z).intoArray(dst, to + b * 2 * SL + SL);
-        }
-    }
-
-    /** {@link #grouped4x2} for one token: {@code sums[j]} for rows {@code o0, o0 + 1}, bit-identical per cell. */
-    static void grouped1x2(short[] a, int aOff, short[] w, int wOff, int wStride, int o0,
-                           float[] scales, int groups, int groupSize, float[] lanes, float[] sums) {
-        FloatVector f00 = FloatVector.zero(F);
-        FloatVector f01 = FloatVector.zero(F);
-        for (int g = 0; g < groups; g++) {
-            ShortVector s00 = ShortVector.zero(S);
-            ShortVector s01 = ShortVector.zero(S);
-            for (int l = g * groupSize; l < (g + 1) * groupSize; l += SL) {
-                ShortVector x0 = ShortVector.fromArray(S, a, aOff + l);
-                s00 = s00.add(x0.mul(ShortVector.fromArray(S, w, wOff + l)));
-                s01 = s01.add(x0.mul(ShortVector.fromArray(S, w, wOff + wStride + l)));
-            }
-            FloatVector c0 = FloatVector.broadcast(F, scales[o0 * groups + g]);
-            FloatVector c1 = FloatVector.broadcast(F, scales[(o0 + 1) * groups + g]);
-            IntVector p;
-            p = s00.reinterpretAsInts();
-            f00 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c0, f00);
-            p = s01.reinterpretAsInts();
-            f01 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c1, f01);
-        }
-        f00.intoArray(lanes, 0);
-        f01.intoArray(lanes, 1 * FL);
-        treeSums(lanes, 2);
-        sums[0] = lanes[0];
-        sums[1] = lanes[FL];
-    }
-
-    /** {@link #grouped4x2} for one token and one row {@code o0}: {@code sums[0]}, bit-identical per cell. */
-    static void grouped1x1(short[] a, int aOff, short[] w, int wOff, int o0,
-                           float[] scales, int groups, int groupSize, float[] lanes, float[] sums) {
-        FloatVector f00 = FloatVector.zero(F);
-        for (int g = 0; g < groups; g++) {
-            ShortVector s00 = ShortVector.zero(S);
-            for (int l = g * groupSize; l < (g + 1) * groupSize; l += SL) {
-                s00 = s00.add(ShortVector.fromArray(S, a, aOff + l).mul(ShortVector.fromArray(S, w, wOff + l)));
-            }
-            FloatVector c0 = FloatVector.broadcast(F, scales[o0 * groups + g]);
-            IntVector p = s00.reinterpretAsInts();
-            f00 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, F, 0)).fma(c0, f00);
-        }
-        f00.intoArray(lanes, 0);
-        treeSums(lanes, 1);
-        sums[0] = lanes[0];
     }
 }
