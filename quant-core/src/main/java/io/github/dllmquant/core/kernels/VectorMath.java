@@ -56,10 +56,12 @@ public final class VectorMath {
     }
 
     /**
-     * {@link #sum(float[], int)} of {@code lanes[off, off + n)}, overwriting that range. The form for loop-carried
+     * {@link #sum(float[], int)} of {@code lanes[off, off + n)}, overwriting that range. Used for loop-carried
      * accumulators: {@code sum(FloatVector)} slices, and when C2 fails to expand those shuffle intrinsics the
      * argument must be a real object, which boxes the accumulator at its definition inside the loop, every
-     * iteration (INT-KERNELS attempt 20).
+     * iteration (INT-KERNELS attempt 20). The caller's {@code intoArray} of the accumulator is not immune either:
+     * once the JDK's shared {@code FloatVector.intoArray} has used up C2's class speculation it is compiled as a
+     * virtual call and boxes the same way (attempt 74, not fixed).
      */
     public static float sum(float[] lanes, int off, int n) {
         for (int half = n / 2; half >= 1; half /= 2) {
