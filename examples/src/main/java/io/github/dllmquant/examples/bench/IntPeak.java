@@ -23,7 +23,11 @@ import java.util.concurrent.CyclicBarrier;
  *       case, e.g. int4 × int4 products that never overflow a short), 12 chains;</li>
  *   <li>{@code i16-grouped}: one group of the former grouped W4A8 tile ({@code Int16Tiles.grouped4x2}, replaced by {@code Int4OuterTiles}) at g = 128 and
  *       512 bits: 4 steps of 16-bit {@code mul} + {@code add}, then the single-shift split
- *       {@code (x + (x << 16)) >> 16}, I2F and {@code fma} with the group scale, 8 cells.</li>
+ *       {@code (x + (x << 16)) >> 16}, I2F and {@code fma} with the group scale, 8 cells;</li>
+ *   <li>{@code mix-f8-x4}, {@code mix-f6-x6}: {@code fma} chains and XOR-tile cells interleaved in one loop. If the
+ *       FMA pipes and the integer pipes were separate, the two would add up to more than either alone; on Zen 5
+ *       they do not (both stay at ~1.0x {@code f32}), which is why splitting a W8A8 GEMM between float and integer
+ *       arithmetic cannot beat the F32 GEMM (bench/INT-KERNELS.md attempt 75).</li>
  * </ol>
  * Each loop's operands come from fields and each chain feeds its own next step (the accumulator is an
  * operand of the next multiply), so C2 can neither fold the loop nor hoist the multiplies out of it; the
@@ -55,7 +59,9 @@ public final class IntPeak {
         F32(12L * F.length()),
         XOR_TILE(8L * 2 * S.length()),
         I16_MULADD(12L * S.length()),
-        I16_GROUPED(8L * 4 * S.length());
+        I16_GROUPED(8L * 4 * S.length()),
+        MIX_F8_X4(8L * F.length() + 4L * 2 * S.length()),
+        MIX_F6_X6(6L * F.length() + 6L * 2 * S.length());
 
         /** Multiply-adds per loop iteration. */
         final long macsPerIteration;
@@ -70,6 +76,8 @@ public final class IntPeak {
                 case XOR_TILE -> xorTile(iterations);
                 case I16_MULADD -> i16MulAdd(iterations);
                 case I16_GROUPED -> i16Grouped(iterations);
+                case MIX_F8_X4 -> mixF8X4(iterations);
+                case MIX_F6_X6 -> mixF6X6(iterations);
             };
         }
     }
@@ -283,6 +291,113 @@ public final class IntPeak {
             a11 = a11.mul(b).add(c);
         }
         return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
+                .reduceLanes(VectorOperators.ADD);
+    }
+
+    /** 8 {@code fma} chains and 4 XOR-tile cells in one loop: do the FMA and integer pipes overlap? */
+    static double mixF8X4(long iterations) {
+        FloatVector b = FloatVector.broadcast(F, fb);
+        FloatVector c = FloatVector.broadcast(F, fc);
+        ShortVector w = ShortVector.broadcast(S, sb);
+        ShortVector v = ShortVector.broadcast(S, sc);
+        IntVector one = IntVector.broadcast(I, sb);
+        FloatVector f0 = FloatVector.broadcast(F, fb);
+        FloatVector f1 = f0.add(c);
+        FloatVector f2 = f1.add(c);
+        FloatVector f3 = f2.add(c);
+        FloatVector f4 = f3.add(c);
+        FloatVector f5 = f4.add(c);
+        FloatVector f6 = f5.add(c);
+        FloatVector f7 = f6.add(c);
+        IntVector a0 = IntVector.broadcast(I, sc);
+        IntVector a1 = a0.add(one);
+        IntVector a2 = a1.add(one);
+        IntVector a3 = a2.add(one);
+        IntVector h0 = a3.add(one);
+        IntVector h1 = h0.add(one);
+        IntVector h2 = h1.add(one);
+        IntVector h3 = h2.add(one);
+        IntVector p;
+        for (long i = 0; i < iterations; i++) {
+            p = a0.reinterpretAsShorts().mul(w).add(h0.reinterpretAsShorts().mul(v)).reinterpretAsInts();
+            a0 = a0.add(p.lanewise(VectorOperators.XOR, 0x8000));
+            h0 = h0.add(p.lanewise(VectorOperators.ASHR, 16));
+            f0 = f0.fma(b, c);
+            f1 = f1.fma(b, c);
+            p = a1.reinterpretAsShorts().mul(w).add(h1.reinterpretAsShorts().mul(v)).reinterpretAsInts();
+            a1 = a1.add(p.lanewise(VectorOperators.XOR, 0x8000));
+            h1 = h1.add(p.lanewise(VectorOperators.ASHR, 16));
+            f2 = f2.fma(b, c);
+            f3 = f3.fma(b, c);
+            p = a2.reinterpretAsShorts().mul(w).add(h2.reinterpretAsShorts().mul(v)).reinterpretAsInts();
+            a2 = a2.add(p.lanewise(VectorOperators.XOR, 0x8000));
+            h2 = h2.add(p.lanewise(VectorOperators.ASHR, 16));
+            f4 = f4.fma(b, c);
+            f5 = f5.fma(b, c);
+            p = a3.reinterpretAsShorts().mul(w).add(h3.reinterpretAsShorts().mul(v)).reinterpretAsInts();
+            a3 = a3.add(p.lanewise(VectorOperators.XOR, 0x8000));
+            h3 = h3.add(p.lanewise(VectorOperators.ASHR, 16));
+            f6 = f6.fma(b, c);
+            f7 = f7.fma(b, c);
+        }
+        return f0.add(f1).add(f2).add(f3).add(f4).add(f5).add(f6).add(f7).reduceLanes(VectorOperators.ADD)
+                + a0.add(a1).add(a2).add(a3).add(h0).add(h1).add(h2).add(h3).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** 6 {@code fma} chains and 6 XOR-tile cells in one loop: do the FMA and integer pipes overlap? */
+    static double mixF6X6(long iterations) {
+        FloatVector b = FloatVector.broadcast(F, fb);
+        FloatVector c = FloatVector.broadcast(F, fc);
+        ShortVector w = ShortVector.broadcast(S, sb);
+        ShortVector v = ShortVector.broadcast(S, sc);
+        IntVector one = IntVector.broadcast(I, sb);
+        FloatVector f0 = FloatVector.broadcast(F, fb);
+        FloatVector f1 = f0.add(c);
+        FloatVector f2 = f1.add(c);
+        FloatVector f3 = f2.add(c);
+        FloatVector f4 = f3.add(c);
+        FloatVector f5 = f4.add(c);
+        IntVector a0 = IntVector.broadcast(I, sc);
+        IntVector a1 = a0.add(one);
+        IntVector a2 = a1.add(one);
+        IntVector a3 = a2.add(one);
+        IntVector a4 = a3.add(one);
+        IntVector a5 = a4.add(one);
+        IntVector h0 = a5.add(one);
+        IntVector h1 = h0.add(one);
+        IntVector h2 = h1.add(one);
+        IntVector h3 = h2.add(one);
+        IntVector h4 = h3.add(one);
+        IntVector h5 = h4.add(one);
+        IntVector p;
+        for (long i = 0; i < iterations; i++) {
+            p = a0.reinterpretAsShorts().mul(w).add(h0.reinterpretAsShorts().mul(v)).reinterpretAsInts();
+            a0 = a0.add(p.lanewise(VectorOperators.XOR, 0x8000));
+            h0 = h0.add(p.lanewise(VectorOperators.ASHR, 16));
+            f0 = f0.fma(b, c);
+            p = a1.reinterpretAsShorts().mul(w).add(h1.reinterpretAsShorts().mul(v)).reinterpretAsInts();
+            a1 = a1.add(p.lanewise(VectorOperators.XOR, 0x8000));
+            h1 = h1.add(p.lanewise(VectorOperators.ASHR, 16));
+            f1 = f1.fma(b, c);
+            p = a2.reinterpretAsShorts().mul(w).add(h2.reinterpretAsShorts().mul(v)).reinterpretAsInts();
+            a2 = a2.add(p.lanewise(VectorOperators.XOR, 0x8000));
+            h2 = h2.add(p.lanewise(VectorOperators.ASHR, 16));
+            f2 = f2.fma(b, c);
+            p = a3.reinterpretAsShorts().mul(w).add(h3.reinterpretAsShorts().mul(v)).reinterpretAsInts();
+            a3 = a3.add(p.lanewise(VectorOperators.XOR, 0x8000));
+            h3 = h3.add(p.lanewise(VectorOperators.ASHR, 16));
+            f3 = f3.fma(b, c);
+            p = a4.reinterpretAsShorts().mul(w).add(h4.reinterpretAsShorts().mul(v)).reinterpretAsInts();
+            a4 = a4.add(p.lanewise(VectorOperators.XOR, 0x8000));
+            h4 = h4.add(p.lanewise(VectorOperators.ASHR, 16));
+            f4 = f4.fma(b, c);
+            p = a5.reinterpretAsShorts().mul(w).add(h5.reinterpretAsShorts().mul(v)).reinterpretAsInts();
+            a5 = a5.add(p.lanewise(VectorOperators.XOR, 0x8000));
+            h5 = h5.add(p.lanewise(VectorOperators.ASHR, 16));
+            f5 = f5.fma(b, c);
+        }
+        return f0.add(f1).add(f2).add(f3).add(f4).add(f5).reduceLanes(VectorOperators.ADD)
+                + a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(h0).add(h1).add(h2).add(h3).add(h4).add(h5)
                 .reduceLanes(VectorOperators.ADD);
     }
 }
