@@ -60,6 +60,7 @@ public final class IntPeak {
         XOR_TILE(8L * 2 * S.length()),
         I16_MULADD(12L * S.length()),
         I16_GROUPED(8L * 4 * S.length()),
+        ROT_TILE(16L * 2 * S.length()),
         MIX_F8_X4(8L * F.length() + 4L * 2 * S.length()),
         MIX_F6_X6(6L * F.length() + 6L * 2 * S.length());
 
@@ -76,6 +77,7 @@ public final class IntPeak {
                 case XOR_TILE -> xorTile(iterations);
                 case I16_MULADD -> i16MulAdd(iterations);
                 case I16_GROUPED -> i16Grouped(iterations);
+                case ROT_TILE -> rotTile(iterations);
                 case MIX_F8_X4 -> mixF8X4(iterations);
                 case MIX_F6_X6 -> mixF6X6(iterations);
             };
@@ -399,5 +401,70 @@ public final class IntPeak {
         return f0.add(f1).add(f2).add(f3).add(f4).add(f5).reduceLanes(VectorOperators.ADD)
                 + a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(h0).add(h1).add(h2).add(h3).add(h4).add(h5)
                 .reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * One step of 16 cells of a single-accumulator tile: {@code p = x·w + y·v} (int16), {@code q = p ^ 0x80008000}
+     * (both halves biased to unsigned), {@code A += q + ROL(q, 16)}: every lane gains 65537·(lo + hi), so the
+     * cell's exact sum is {@code A·65537⁻¹ mod 2³²} less the biases. Same op count as the XOR tile, half the
+     * accumulators.
+     */
+    static double rotTile(long iterations) {
+        ShortVector w = ShortVector.broadcast(S, sb);
+        ShortVector v = ShortVector.broadcast(S, sc);
+        IntVector one = IntVector.broadcast(I, sb);
+        IntVector a0 = IntVector.broadcast(I, sc);
+        IntVector a1 = a0.add(one);
+        IntVector a2 = a1.add(one);
+        IntVector a3 = a2.add(one);
+        IntVector a4 = a3.add(one);
+        IntVector a5 = a4.add(one);
+        IntVector a6 = a5.add(one);
+        IntVector a7 = a6.add(one);
+        IntVector a8 = a7.add(one);
+        IntVector a9 = a8.add(one);
+        IntVector a10 = a9.add(one);
+        IntVector a11 = a10.add(one);
+        IntVector a12 = a11.add(one);
+        IntVector a13 = a12.add(one);
+        IntVector a14 = a13.add(one);
+        IntVector a15 = a14.add(one);
+        IntVector q;
+        for (long i = 0; i < iterations; i++) {
+            q = a0.reinterpretAsShorts().mul(w).add(a1.reinterpretAsShorts().mul(v)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x80008000);
+            a0 = a0.add(q.add(q.lanewise(VectorOperators.ROL, 16)));
+            q = a1.reinterpretAsShorts().mul(w).add(a2.reinterpretAsShorts().mul(v)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x80008000);
+            a1 = a1.add(q.add(q.lanewise(VectorOperators.ROL, 16)));
+            q = a2.reinterpretAsShorts().mul(w).add(a3.reinterpretAsShorts().mul(v)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x80008000);
+            a2 = a2.add(q.add(q.lanewise(VectorOperators.ROL, 16)));
+            q = a3.reinterpretAsShorts().mul(w).add(a4.reinterpretAsShorts().mul(v)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x80008000);
+            a3 = a3.add(q.add(q.lanewise(VectorOperators.ROL, 16)));
+            q = a4.reinterpretAsShorts().mul(w).add(a5.reinterpretAsShorts().mul(v)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x80008000);
+            a4 = a4.add(q.add(q.lanewise(VectorOperators.ROL, 16)));
+            q = a5.reinterpretAsShorts().mul(w).add(a6.reinterpretAsShorts().mul(v)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x80008000);
+            a5 = a5.add(q.add(q.lanewise(VectorOperators.ROL, 16)));
+            q = a6.reinterpretAsShorts().mul(w).add(a7.reinterpretAsShorts().mul(v)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x80008000);
+            a6 = a6.add(q.add(q.lanewise(VectorOperators.ROL, 16)));
+            q = a7.reinterpretAsShorts().mul(w).add(a8.reinterpretAsShorts().mul(v)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x80008000);
+            a7 = a7.add(q.add(q.lanewise(VectorOperators.ROL, 16)));
+            q = a8.reinterpretAsShorts().mul(w).add(a9.reinterpretAsShorts().mul(v)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x80008000);
+            a8 = a8.add(q.add(q.lanewise(VectorOperators.ROL, 16)));
+            q = a9.reinterpretAsShorts().mul(w).add(a10.reinterpretAsShorts().mul(v)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x80008000);
+            a9 = a9.add(q.add(q.lanewise(VectorOperators.ROL, 16)));
+            q = a10.reinterpretAsShorts().mul(w).add(a11.reinterpretAsShorts().mul(v)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x80008000);
+            a10 = a10.add(q.add(q.lanewise(VectorOperators.ROL, 16)));
+            q = a11.reinterpretAsShorts().mul(w).add(a12.reinterpretAsShorts().mul(v)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x80008000);
+            a11 = a11.add(q.add(q.lanewise(VectorOperators.ROL, 16)));
+            q = a12.reinterpretAsShorts().mul(w).add(a13.reinterpretAsShorts().mul(v)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x80008000);
+            a12 = a12.add(q.add(q.lanewise(VectorOperators.ROL, 16)));
+            q = a13.reinterpretAsShorts().mul(w).add(a14.reinterpretAsShorts().mul(v)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x80008000);
+            a13 = a13.add(q.add(q.lanewise(VectorOperators.ROL, 16)));
+            q = a14.reinterpretAsShorts().mul(w).add(a15.reinterpretAsShorts().mul(v)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x80008000);
+            a14 = a14.add(q.add(q.lanewise(VectorOperators.ROL, 16)));
+            q = a15.reinterpretAsShorts().mul(w).add(a0.reinterpretAsShorts().mul(v)).reinterpretAsInts().lanewise(VectorOperators.XOR, 0x80008000);
+            a15 = a15.add(q.add(q.lanewise(VectorOperators.ROL, 16)));
+        }
+        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7)
+                .add(a8).add(a9).add(a10).add(a11).add(a12).add(a13).add(a14).add(a15).reduceLanes(VectorOperators.ADD);
     }
 }
