@@ -24,6 +24,8 @@ import java.util.concurrent.CyclicBarrier;
  *   <li>{@code i16-grouped}: one group of the former grouped W4A8 tile ({@code Int16Tiles.grouped4x2}, replaced by {@code Int4OuterTiles}) at g = 128 and
  *       512 bits: 4 steps of 16-bit {@code mul} + {@code add}, then the single-shift split
  *       {@code (x + (x << 16)) >> 16}, I2F and {@code fma} with the group scale, 8 cells;</li>
+ *   <li>{@code rot-tile}: a single-accumulator form of the XOR cell, {@code q = p ^ 0x80008000},
+ *       {@code A += q + ROL(q, 16)} (each lane gains 65537·(lo + hi)), 16 cells;</li>
  *   <li>{@code mix-f8-x4}, {@code mix-f6-x6}: {@code fma} chains and XOR-tile cells interleaved in one loop. If the
  *       FMA pipes and the integer pipes were separate, the two would add up to more than either alone; on Zen 5
  *       they do not (both stay at ~1.0x {@code f32}), which is why splitting a W8A8 GEMM between float and integer
