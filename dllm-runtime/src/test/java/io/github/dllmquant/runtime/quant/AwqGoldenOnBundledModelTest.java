@@ -3,6 +3,7 @@ package io.github.dllmquant.runtime.quant;
 import io.github.dllmquant.core.kernels.VectorWidth;
 import io.github.dllmquant.core.linear.Linear;
 import io.github.dllmquant.core.progress.ProgressListener;
+import io.github.dllmquant.core.quant.WeightQuantizer;
 import io.github.dllmquant.core.spi.LinearRole;
 import io.github.dllmquant.core.spi.NormRole;
 import io.github.dllmquant.core.spi.QuantizableBlock;
@@ -11,6 +12,7 @@ import io.github.dllmquant.methods.Calibration;
 import io.github.dllmquant.methods.Calibrator;
 import io.github.dllmquant.methods.QuantizationReport;
 import io.github.dllmquant.methods.Recipe;
+import io.github.dllmquant.methods.awq.Awq;
 import io.github.dllmquant.runtime.model.DiffusionLm;
 import io.github.dllmquant.runtime.tokenizer.Tokenizer;
 import io.github.dllmquant.runtime.tokenizer.Tokenizers;
@@ -32,7 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Pins AWQ W4 and W3 (g128) on the bundled tiny-llada bit for bit: per block a SHA-256 of every layer's format,
  * dequantized weight and bias, the norm gains (which absorb AWQ's scales) and the reported clip errors, recorded
  * from the whole-block input cache AWQ had before it walked the block with {@code StagedForward}
- * (/quant/awq-tiny-llada.txt). Float results depend on the kernels' vector width: the fingerprints hold for the
+ * (/quant/awq-tiny-llada.txt); W4 also on the streaming fallback (stage budget 0). Float results depend on the kernels' vector width: the fingerprints hold for the
  * width they were recorded at; other widths skip.
  */
 class AwqGoldenOnBundledModelTest {
@@ -43,18 +45,33 @@ class AwqGoldenOnBundledModelTest {
         Calibration calibration = Calibration.defaultCorpus().samples(16);
         Map<String, String> got = new LinkedHashMap<>();
         for (String scheme : new String[] {"w4a16", "w3a16"}) {
-            try (DiffusionLm model = DiffusionLm.load(BundledModelQuantizationTest.MODEL)) {
-                QuantizationReport report = Calibrator.quantize(model, Recipe.awq().scheme(scheme), calibration,
-                        tokenizer::encode, ProgressListener.NONE);
-                for (int b = 0; b < model.blockCount(); b++) {
-                    got.put(scheme + " block " + b, fingerprint(model.block(b), report.blocks().get(b)));
-                }
-            }
+            got.putAll(fingerprints(Recipe.awq().scheme(scheme), scheme, tokenizer, calibration));
         }
         StringBuilder actual = new StringBuilder("width " + VectorWidth.BITS + "\n");
         got.forEach((k, v) -> actual.append(k).append(' ').append(v).append('\n'));
         System.out.print(actual);
-        assertThat(got).as("actual:\n" + actual).containsExactlyEntriesOf(golden());
+        Map<String, String> golden = golden();
+        assertThat(got).as("actual:\n" + actual).containsExactlyEntriesOf(golden);
+
+        // the streaming fallback (no stages kept: the block re-run per group) gives the same model
+        Recipe streaming = Recipe.custom("awq", r -> new Awq(r.weightQuantizer(), r.activationQuantizer(),
+                r.awqGridPoints(), r.clipSearch(), 0)).symmetric(false).grid(WeightQuantizer.Grid.AWQ).scheme("w4a16");
+        Map<String, String> streamed = fingerprints(streaming, "w4a16", tokenizer, calibration);
+        golden.keySet().retainAll(streamed.keySet());
+        assertThat(streamed).containsExactlyEntriesOf(golden);
+    }
+
+    private static Map<String, String> fingerprints(Recipe recipe, String label, Tokenizer tokenizer,
+                                                    Calibration calibration) throws Exception {
+        Map<String, String> got = new LinkedHashMap<>();
+        try (DiffusionLm model = DiffusionLm.load(BundledModelQuantizationTest.MODEL)) {
+            QuantizationReport report = Calibrator.quantize(model, recipe, calibration, tokenizer::encode,
+                    ProgressListener.NONE);
+            for (int b = 0; b < model.blockCount(); b++) {
+                got.put(label + " block " + b, fingerprint(model.block(b), report.blocks().get(b)));
+            }
+        }
+        return got;
     }
 
     private static Map<String, String> golden() throws Exception {

@@ -13,11 +13,13 @@ import io.github.dllmquant.core.spi.LinearGroup;
 import io.github.dllmquant.core.spi.LinearRole;
 import io.github.dllmquant.core.spi.QuantizableBlock;
 import io.github.dllmquant.methods.Activations;
+import io.github.dllmquant.methods.PartialForward;
 import io.github.dllmquant.methods.BlockReport;
 import io.github.dllmquant.methods.QuantizationException;
 import io.github.dllmquant.methods.QuantizationMethod;
 import io.github.dllmquant.methods.QuantizedLinears;
 import io.github.dllmquant.methods.Recipe;
+import io.github.dllmquant.methods.StagedForward;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,18 +28,31 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * AWQ: activation-aware weight quantization (Lin et al., 2023; mit-han-lab/llm-awq {@code run_awq},
  * {@code auto_scale_block}, {@code auto_clip_block}; ptq-methods.md §5).
  *
- * <p>Per block, on the full-precision block: cache each linear group's input; for each group search the
+ * <p>Per block, on the full-precision block: for each linear group, on the group's input, search the
  * per-channel scale {@code s = x̄^α / sqrt(max·min)} over the grid {@code α = k/20} that minimises the
- * output error of the sub-layer the group feeds, with {@code W ← Q(W·diag s)·diag(s)⁻¹}; absorb {@code 1/s}
- * into the producer (norm gain or the previous linear's rows, as the block's {@link LinearGroup}s state)
- * and {@code s} into the group's weights; then search a per-group weight clip for every linear except
- * q and k; finally quantize on AWQ's asymmetric grid. The next block calibrates on the full-precision
- * outputs ({@link #propagatesQuantizedOutputs()} is false).
+ * output error of the sub-layer the group feeds, with {@code W ← Q(W·diag s)·diag(s)⁻¹}; once every scale is
+ * found, absorb {@code 1/s} into the producer (norm gain or the previous linear's rows, as the block's
+ * {@link LinearGroup}s state) and {@code s} into the group's weights; then search a per-group weight clip for
+ * every linear except q and k on {@code x/s}; finally quantize on AWQ's asymmetric grid. The next block
+ * calibrates on the full-precision outputs ({@link #propagatesQuantizedOutputs()} is false).
+ *
+ * <p>Every group's input is the full-precision block's (as llm-awq caches them in one forward before scaling).
+ * The block is walked with {@link StagedForward}, one stage per sequence, advanced after each group's scale
+ * search with the layers still full precision (the search restores them, and scales are applied only after the
+ * walk): each stage's group input is then what one {@link QuantizableBlock#forward} of the full-precision block
+ * shows, the SPI's contract. So at most one group's input is held (in the stages, plus the joined copy
+ * {@link #searchScale} scores the row-wise sub-layers on) instead of all four; of each group only the clip
+ * search's token sample ({@code ≤ 2·}{@value #CLIP_TOKENS} rows) outlives the walk, divided by {@code s} once
+ * the scales are applied (the same values as sampling {@code x/s}). When the stages do not fit the budget
+ * ({@link StagedForward#fits}) each group's input comes from a forward of the full-precision block per
+ * sequence that stops after the group ({@link PartialForward}), written straight into the joined array.
+ * Either way the scales, clips and weights are bit for bit those of caching every input first.
  */
 public final class Awq implements QuantizationMethod {
 
@@ -52,6 +67,7 @@ public final class Awq implements QuantizationMethod {
     private final ActivationQuantizer activations;
     private final int gridPoints;
     private final boolean clipSearch;
+    private final long stageBudgetBytes;
 
     /**
      * @param weights     the final grid (AWQ: asymmetric, {@link WeightQuantizer.Grid#AWQ}, g128)
@@ -60,6 +76,18 @@ public final class Awq implements QuantizationMethod {
      * @param clipSearch  whether to search weight clips
      */
     public Awq(WeightQuantizer weights, ActivationQuantizer activations, int gridPoints, boolean clipSearch) {
+        this(weights, activations, gridPoints, clipSearch, StagedForward.AUTO_BUDGET);
+    }
+
+    /**
+     * @param stageBudgetBytes most bytes of resumable-forward stages to keep ({@link StagedForward#AUTO_BUDGET}: a
+     *                         quarter of the maximum heap; 0: always stream, re-running the block per group)
+     */
+    public Awq(WeightQuantizer weights, ActivationQuantizer activations, int gridPoints, boolean clipSearch,
+               long stageBudgetBytes) {
+        if (stageBudgetBytes < 0 && stageBudgetBytes != StagedForward.AUTO_BUDGET) {
+            throw new IllegalArgumentException("stage budget must be >= 0 bytes or AUTO_BUDGET, got " + stageBudgetBytes);
+        }
         if (weights == null) {
             throw new IllegalArgumentException("weights must not be null");
         }
@@ -70,6 +98,7 @@ public final class Awq implements QuantizationMethod {
         this.activations = activations;
         this.gridPoints = gridPoints;
         this.clipSearch = clipSearch;
+        this.stageBudgetBytes = stageBudgetBytes;
     }
 
     /** AWQ configured from a recipe. */
@@ -94,32 +123,46 @@ public final class Awq implements QuantizationMethod {
         int total = 2 * groups.size() + 1;
         int done = 0;
 
-        // cache every group's input on the full-precision block
+        // walk the full-precision block group by group: search each group's scale on its input, keep only the
+        // clip search's token sample, then move on (the block stays full precision until every scale is found)
         progress.onProgress(new Progress("awq inputs", done, total));
-        Map<GroupRole, List<float[]>> feat = captureInputs(block, inputs, tokens);
+        StagedForward staged = StagedForward.fits(block, inputs, tokens, stageBudgetBytes)
+                ? StagedForward.begin(block, inputs, tokens) : null;
         Map<LinearRole, String> notes = new EnumMap<>(LinearRole.class);
-
-        // search every group's scale on the full-precision weights, then apply them all (llm-awq order)
         Map<GroupRole, float[]> scales = new EnumMap<>(GroupRole.class);
-        for (LinearGroup group : groups) {
+        Map<GroupRole, float[]> clipSamples = new EnumMap<>(GroupRole.class);
+        for (int gi = 0; gi < groups.size(); gi++) {
+            LinearGroup group = groups.get(gi);
             progress.onProgress(new Progress("awq scale " + group.role(), ++done, total));
             int in = block.linear(group.members().getFirst()).inFeatures();
+            List<float[]> x = groupInputs(block, group.role(), in, staged, inputs, tokens);
+            int rows = x.size() == inputs.size() ? tokens : inputs.size() * tokens;
             String skip = absorberMismatch(block, group, in);
             if (skip != null) {
                 LOG.debug("block {}: {} not scaled: {}", block.index(), group.role(), skip);
                 for (LinearRole role : group.members()) {
                     notes.put(role, "not scaled: " + skip);
                 }
-                continue;
+            } else {
+                scales.put(group.role(), searchScale(block, group, x, rows, in));
             }
-            scales.put(group.role(), searchScale(block, group, feat.get(group.role()), tokens, in));
+            if (clipSearch) {
+                clipSamples.put(group.role(), sampleTokens(x, rows, in));
+            }
+            if (staged != null && gi + 1 < groups.size()) {
+                staged.advance(); // with the unchanged full-precision layers: the next group's input as forward sees it
+            }
         }
+        staged = null;
+
+        // apply the scales (llm-awq order: a later group's 1/s lands in an earlier group's rows, e.g. o → v)
         for (LinearGroup group : groups) {
             float[] s = scales.get(group.role());
             if (s != null) {
                 applyScale(block, group, s);
-                for (float[] x : feat.get(group.role())) {
-                    divideColumns(x, s);
+                float[] xs = clipSamples.get(group.role());
+                if (xs != null) {
+                    divideColumns(xs, s);
                 }
             }
         }
@@ -136,7 +179,7 @@ public final class Awq implements QuantizationMethod {
                 float[] W = linear.effectiveWeight();
                 double clipErr = Double.NaN;
                 if (clipSearch && role != LinearRole.Q && role != LinearRole.K) {
-                    clipErr = searchAndApplyClip(W, out, in, feat.get(group.role()), tokens);
+                    clipErr = searchAndApplyClip(W, out, in, clipSamples.get(group.role()));
                 }
                 QuantizedWeight q;
                 try {
@@ -152,6 +195,43 @@ public final class Awq implements QuantizationMethod {
         }
         progress.onProgress(new Progress("awq done", total, total));
         return new BlockReport(block.index(), layers, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /**
+     * The full-precision input of {@code role} on every calibration sequence: the stages' arrays (one per
+     * sequence, owned by the stages), or, streaming, a forward per sequence that stops after the group, copied
+     * into one array of {@code sequences · tokens} rows for the row-wise sub-layers (what {@link #searchScale}
+     * would otherwise join) and into one array per sequence for attention.
+     */
+    private static List<float[]> groupInputs(QuantizableBlock block, GroupRole role, int in, StagedForward staged,
+                                             List<float[]> inputs, int tokens) {
+        String what = "block " + block.index() + " " + role + " input";
+        List<float[]> x = new ArrayList<>(inputs.size());
+        if (staged != null) {
+            for (int s = 0; s < staged.size(); s++) {
+                float[] xs = staged.groupInput(s, role);
+                Activations.requireFinite(xs, tokens, in, what);
+                x.add(xs);
+            }
+            return x;
+        }
+        boolean joined = role != GroupRole.QKV && inputs.size() > 1;
+        float[] all = joined ? new float[inputs.size() * tokens * in] : null;
+        for (int s = 0; s < inputs.size(); s++) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new QuantizationException("interrupted while calibrating block " + block.index());
+            }
+            int offset = s * tokens * in;
+            PartialForward.groupInputs(block, inputs.get(s), tokens, Set.of(role), (r, input, count) -> {
+                Activations.requireFinite(input, count, in, what);
+                if (joined) {
+                    System.arraycopy(input, 0, all, offset, count * in);
+                } else {
+                    x.add(java.util.Arrays.copyOf(input, count * in));
+                }
+            });
+        }
+        return joined ? List.of(all) : x;
     }
 
     /**
@@ -305,11 +385,15 @@ public final class Awq implements QuantizationMethod {
      * @return the summed best error, for the report
      */
     double searchAndApplyClip(float[] W, int out, int in, List<float[]> x, int tokens) {
+        return searchAndApplyClip(W, out, in, sampleTokens(x, tokens, in));
+    }
+
+    /** {@link #searchAndApplyClip(float[], int, int, List, int)} on the tokens it samples ({@code xs}, {@code [n, in]}). */
+    private double searchAndApplyClip(float[] W, int out, int in, float[] xs) {
         int g = weights.effectiveGroupSize(in);
         if (in % g != 0) {
             throw new QuantizationException("group size " + g + " does not divide in = " + in);
         }
-        float[] xs = sampleTokens(x, tokens, in);
         int n = xs.length / in;
         int groups = in / g;
         double[][] gram = new double[groups][g * g];
@@ -385,27 +469,6 @@ public final class Awq implements QuantizationMethod {
             System.arraycopy(x.get(t / tokens), (t % tokens) * in, xs, i * in, in);
         }
         return xs;
-    }
-
-    private Map<GroupRole, List<float[]>> captureInputs(QuantizableBlock block, List<float[]> inputs, int tokens) {
-        Map<GroupRole, List<float[]>> feat = new EnumMap<>(GroupRole.class);
-        for (LinearGroup group : block.groups()) {
-            feat.put(group.role(), new ArrayList<>(inputs.size()));
-        }
-        for (float[] x : inputs) {
-            if (Thread.currentThread().isInterrupted()) {
-                throw new QuantizationException("interrupted while calibrating block " + block.index());
-            }
-            block.forward(x, tokens, (role, input, count) -> {
-                List<float[]> list = feat.get(role);
-                if (list != null) {
-                    int width = input.length / count;
-                    Activations.requireFinite(input, count, width, "block " + block.index() + " " + role + " input");
-                    list.add(java.util.Arrays.copyOf(input, count * width));
-                }
-            });
-        }
-        return feat;
     }
 
     private static float[] meanAbs(List<float[]> x, int tokens, int in) {
