@@ -149,6 +149,9 @@ public final class ThreadPool implements AutoCloseable {
             }
             job.participate();
             job.awaitCompletion(spinNanos);
+            // every item finished, so no worker reads the body again; a worker keeps the job it last saw (to tell
+            // it from the next), which would keep whatever the body captured (a GEMM's operands) reachable
+            job.body = null;
         } finally {
             current = null;
             submitLock.unlock();
@@ -233,7 +236,8 @@ public final class ThreadPool implements AutoCloseable {
     /** One call: a claim counter, a completion counter, the first failure. */
     private static final class Job {
         final int tasks;
-        final IntConsumer body;
+        /** Cleared once every item finished (see {@link #forRange}). */
+        IntConsumer body;
         final Thread caller;
         final AtomicInteger next = new AtomicInteger();
         final AtomicInteger done = new AtomicInteger();

@@ -2,6 +2,7 @@ package io.github.dllmquant.core.concurrent;
 
 import org.junit.jupiter.api.Test;
 
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,6 +38,32 @@ class ThreadPoolTest {
             });
             assertThat(threads.keySet()).anyMatch(name -> name.startsWith("test-worker-"));
         }
+    }
+
+    @Test
+    void workersDoNotKeepWhatAFinishedCallCaptured() throws Exception {
+        try (ThreadPool pool = ThreadPool.create(3, "test-worker-")) {
+            WeakReference<float[]> payload = runOnWorkers(pool);
+            for (int i = 0; i < 50 && payload.get() != null; i++) {
+                System.gc();
+                Thread.sleep(10);
+            }
+            assertThat(payload.get()).as("the body's captured array after the call returned").isNull();
+        }
+    }
+
+    /** A call whose body captures a large array, run until a worker took part; only a weak reference escapes. */
+    private static WeakReference<float[]> runOnWorkers(ThreadPool pool) {
+        float[] big = new float[1 << 22];
+        ConcurrentHashMap<String, Boolean> threads = new ConcurrentHashMap<>();
+        for (int round = 0; round < 100 && threads.keySet().stream().noneMatch(n -> n.startsWith("test-worker-")); round++) {
+            pool.forRange(64, i -> {
+                threads.put(Thread.currentThread().getName(), true);
+                busy(20_000);
+                big[i] += 1f;
+            });
+        }
+        return new WeakReference<>(big);
     }
 
     @Test
