@@ -78,12 +78,29 @@ public final class StagedForward {
      * @throws IllegalStateException if the stage is not at {@code group}
      */
     public float[] groupInput(int s, GroupRole group) {
-        BlockStage stage = stages.get(s);
+        BlockStage stage = live(s);
         if (stage.next() != group) {
             throw new IllegalStateException("block " + block.index() + ": the resumable forward reached "
                     + stage.next() + " where group " + group + " runs next");
         }
         return stage.groupInput();
+    }
+
+    /**
+     * Runs sequence {@code s} through its current group like {@link #advance} and lets go of it: the following stage
+     * is returned and no longer kept. A caller that advances no further and copies the next group's inputs into
+     * one array so holds that array beside the not yet released stages, not beside a second set of group inputs.
+     *
+     * @throws IllegalStateException if the stage was released
+     * @throws QuantizationException if the thread is interrupted
+     */
+    public BlockStage advanceAndRelease(int s) {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new QuantizationException("interrupted while calibrating block " + block.index());
+        }
+        BlockStage next = block.advance(live(s));
+        stages.set(s, null);
+        return next;
     }
 
     /**
@@ -97,7 +114,7 @@ public final class StagedForward {
             if (Thread.currentThread().isInterrupted()) {
                 throw new QuantizationException("interrupted while calibrating block " + block.index());
             }
-            stages.set(s, block.advance(stages.get(s)));
+            stages.set(s, block.advance(live(s)));
         }
     }
 
@@ -108,7 +125,8 @@ public final class StagedForward {
      */
     public List<float[]> outputs() {
         List<float[]> outputs = new ArrayList<>(stages.size());
-        for (BlockStage stage : stages) {
+        for (int s = 0; s < stages.size(); s++) {
+            BlockStage stage = live(s);
             if (!stage.done()) {
                 throw new IllegalStateException("block " + block.index() + ": the resumable forward stopped before "
                         + stage.next() + ", which is in no group");
@@ -116,5 +134,13 @@ public final class StagedForward {
             outputs.add(stage.residual());
         }
         return outputs;
+    }
+
+    private BlockStage live(int s) {
+        BlockStage stage = stages.get(s);
+        if (stage == null) {
+            throw new IllegalStateException("block " + block.index() + ": the stage of sequence " + s + " was released");
+        }
+        return stage;
     }
 }

@@ -8,6 +8,7 @@ import io.github.dllmquant.core.quant.ActivationQuantizer;
 import io.github.dllmquant.core.quant.QuantizedWeight;
 import io.github.dllmquant.core.quant.WeightQuantizer;
 import io.github.dllmquant.core.spi.Absorber;
+import io.github.dllmquant.core.spi.BlockStage;
 import io.github.dllmquant.core.spi.GroupRole;
 import io.github.dllmquant.core.spi.LinearGroup;
 import io.github.dllmquant.core.spi.LinearRole;
@@ -47,7 +48,9 @@ import java.util.Set;
  * search with the layers still full precision (the search restores them, and scales are applied only after the
  * walk): each stage's group input is then what one {@link QuantizableBlock#forward} of the full-precision block
  * shows, the SPI's contract. So at most one group's input is held (in the stages, plus the joined copy
- * {@link #searchScale} scores the row-wise sub-layers on) instead of all four; of each group only the clip
+ * {@link #searchScale} scores the row-wise sub-layers on) instead of all four; the last group's (down's, the widest)
+ * is written into the joined array as each stage advances to it, and the stage is released
+ * ({@link StagedForward#advanceAndRelease}). Of each group only the clip
  * search's token sample ({@code ≤ 2·}{@value #CLIP_TOKENS} rows) outlives the walk, divided by {@code s} once
  * the scales are applied (the same values as sampling {@code x/s}). When the stages do not fit the budget
  * ({@link StagedForward#fits}) each group's input comes from a forward of the full-precision block per
@@ -135,7 +138,11 @@ public final class Awq implements QuantizationMethod {
             LinearGroup group = groups.get(gi);
             progress.onProgress(new Progress("awq scale " + group.role(), ++done, total));
             int in = block.linear(group.members().getFirst()).inFeatures();
-            List<float[]> x = groupInputs(block, group.role(), in, staged, inputs, tokens);
+            boolean last = gi + 1 == groups.size();
+            if (staged != null && gi > 0 && !(last && joinable(group.role(), inputs))) {
+                staged.advance(); // with the unchanged full-precision layers: this group's input as forward sees it
+            }
+            List<float[]> x = groupInputs(block, group.role(), in, staged, last, inputs, tokens);
             int rows = x.size() == inputs.size() ? tokens : inputs.size() * tokens;
             String skip = absorberMismatch(block, group, in);
             if (skip != null) {
@@ -149,9 +156,7 @@ public final class Awq implements QuantizationMethod {
             if (clipSearch) {
                 clipSamples.put(group.role(), sampleTokens(x, rows, in));
             }
-            if (staged != null && gi + 1 < groups.size()) {
-                staged.advance(); // with the unchanged full-precision layers: the next group's input as forward sees it
-            }
+            x = null; // let the advance drop this group's inputs
         }
         staged = null;
 
@@ -197,17 +202,25 @@ public final class Awq implements QuantizationMethod {
         return new BlockReport(block.index(), layers, (System.nanoTime() - start) / 1_000_000);
     }
 
+    /** Whether {@link #searchScale} scores {@code role} on the sequences' inputs joined into one array. */
+    private static boolean joinable(GroupRole role, List<float[]> inputs) {
+        return role != GroupRole.QKV && inputs.size() > 1;
+    }
+
     /**
-     * The full-precision input of {@code role} on every calibration sequence: the stages' arrays (one per
-     * sequence, owned by the stages), or, streaming, a forward per sequence that stops after the group, copied
-     * into one array of {@code sequences · tokens} rows for the row-wise sub-layers (what {@link #searchScale}
-     * would otherwise join) and into one array per sequence for attention.
+     * The full-precision input of {@code role} on every calibration sequence. Staged: the stages' arrays (one per
+     * sequence, owned by the stages), the stages standing at {@code role}; for the last group of a row-wise
+     * sub-layer the stages stand at the group before, and each is advanced, copied into one array of
+     * {@code sequences · tokens} rows (what {@link #searchScale} would otherwise join) and released. Streaming: a
+     * forward per sequence that stops after the group, copied into that joined array for the row-wise sub-layers
+     * and into one array per sequence for attention.
      */
     private static List<float[]> groupInputs(QuantizableBlock block, GroupRole role, int in, StagedForward staged,
-                                             List<float[]> inputs, int tokens) {
+                                             boolean last, List<float[]> inputs, int tokens) {
         String what = "block " + block.index() + " " + role + " input";
+        boolean joined = joinable(role, inputs);
         List<float[]> x = new ArrayList<>(inputs.size());
-        if (staged != null) {
+        if (staged != null && !(last && joined)) {
             for (int s = 0; s < staged.size(); s++) {
                 float[] xs = staged.groupInput(s, role);
                 Activations.requireFinite(xs, tokens, in, what);
@@ -215,8 +228,24 @@ public final class Awq implements QuantizationMethod {
             }
             return x;
         }
-        boolean joined = role != GroupRole.QKV && inputs.size() > 1;
-        float[] all = joined ? new float[inputs.size() * tokens * in] : null;
+        long rows = (long) inputs.size() * tokens;
+        if (joined && rows * in > Integer.MAX_VALUE - 8) {
+            throw new QuantizationException("block " + block.index() + ": " + rows + " calibration tokens x " + in
+                    + " inputs of " + role + " exceed one Java array; calibrate on fewer tokens");
+        }
+        float[] all = joined ? new float[(int) rows * in] : null;
+        if (staged != null) {
+            for (int s = 0; s < staged.size(); s++) {
+                BlockStage stage = staged.advanceAndRelease(s);
+                if (stage.next() != role) {
+                    throw new IllegalStateException("block " + block.index() + ": the resumable forward reached "
+                            + stage.next() + " where group " + role + " runs next");
+                }
+                Activations.requireFinite(stage.groupInput(), tokens, in, what);
+                System.arraycopy(stage.groupInput(), 0, all, s * tokens * in, tokens * in);
+            }
+            return List.of(all);
+        }
         for (int s = 0; s < inputs.size(); s++) {
             if (Thread.currentThread().isInterrupted()) {
                 throw new QuantizationException("interrupted while calibrating block " + block.index());
