@@ -16,6 +16,8 @@ public final class PanamaElementwiseKernels implements ElementwiseKernels {
 
     private static final VectorSpecies<Float> F = VectorWidth.FLOAT;
     private static final int L = F.length();
+    /** Receiver for loop-carried accumulators after their loop: −0f + x == x bit for bit (see {@link F32MicroKernels}). */
+    private static final FloatVector NEG_ZERO = FloatVector.broadcast(VectorWidth.FLOAT, -0f);
 
     private PanamaElementwiseKernels() {
     }
@@ -64,7 +66,7 @@ public final class PanamaElementwiseKernels implements ElementwiseKernels {
             FloatVector a = FloatVector.fromArray(F, x, off + i);
             acc0 = a.fma(a, acc0);
         }
-        float sum = VectorMath.sum(acc0.add(acc1));
+        float sum = VectorMath.sum(NEG_ZERO.add(acc0).add(acc1));
         for (; i < n; i++) {
             sum += x[off + i] * x[off + i];
         }
@@ -79,9 +81,9 @@ public final class PanamaElementwiseKernels implements ElementwiseKernels {
         if (bound > 0) {
             FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
             for (; i < bound; i += L) {
-                vmax = vmax.max(FloatVector.fromArray(F, x, off + i));
+                vmax = FloatVector.fromArray(F, x, off + i).max(vmax);
             }
-            max = vmax.reduceLanes(VectorOperators.MAX);
+            max = NEG_ZERO.add(vmax).reduceLanes(VectorOperators.MAX);
         }
         for (; i < n; i++) {
             max = Math.max(max, x[off + i]);
@@ -91,10 +93,10 @@ public final class PanamaElementwiseKernels implements ElementwiseKernels {
         for (i = 0; i < bound; i += L) {
             FloatVector e = VectorMath.exp(FloatVector.fromArray(F, x, off + i).sub(max));
             e.intoArray(x, off + i);
-            vsum = vsum.add(e);
+            vsum = e.add(vsum);
         }
         float[] lanes = new float[L]; // the accumulator is loop-carried: array form (see VectorMath.sum(float[], int, int))
-        vsum.intoArray(lanes, 0);
+        NEG_ZERO.add(vsum).intoArray(lanes, 0);
         float sum = VectorMath.sum(lanes, L);
         for (; i < n; i++) {
             float e = (float) Math.exp(x[off + i] - max);
@@ -161,7 +163,7 @@ public final class PanamaElementwiseKernels implements ElementwiseKernels {
         for (; i < bound; i += L) {
             acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
         }
-        float sum = VectorMath.sum(acc0.add(acc1).add(acc2.add(acc3)));
+        float sum = VectorMath.sum(NEG_ZERO.add(acc0).add(acc1).add(NEG_ZERO.add(acc2).add(acc3)));
         for (; i < n; i++) {
             sum += a[aOff + i] * b[bOff + i];
         }

@@ -47,6 +47,8 @@ public final class PanamaGemmKernels implements GemmKernels {
 
     private static final VectorSpecies<Float> F = VectorWidth.FLOAT;
     private static final VectorSpecies<Integer> I = VectorWidth.INT;
+    /** Receiver for loop-carried accumulators after their loop: −0f + x == x bit for bit (see {@link F32MicroKernels}). */
+    private static final FloatVector NEG_ZERO = FloatVector.broadcast(VectorWidth.FLOAT, -0f);
     /** Shorts with as many lanes as a float vector: one BF16 load per float vector. */
     private static final VectorSpecies<Short> S_HALF = VectorSpecies.of(short.class, VectorShape.forBitSize(VectorWidth.BITS / 2));
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -343,7 +345,7 @@ public final class PanamaGemmKernels implements GemmKernels {
         for (; i + L <= k; i += L) {
             acc0 = bf16Vector(w, wOff + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
         }
-        float sum = VectorMath.sum(acc0.add(acc1).add(acc2.add(acc3)));
+        float sum = VectorMath.sum(NEG_ZERO.add(acc0).add(acc1).add(NEG_ZERO.add(acc2).add(acc3)));
         for (; i < k; i++) {
             short bits = w.get(Bf16Weights.BF16, wOff + 2L * i);
             sum += x[xOff + i] * Float.intBitsToFloat((bits & 0xFFFF) << 16);

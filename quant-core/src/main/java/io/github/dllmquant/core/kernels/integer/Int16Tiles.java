@@ -37,6 +37,19 @@ final class Int16Tiles {
     private static final VectorSpecies<Integer> I = VectorWidth.INT;
     private static final VectorSpecies<Float> F = VectorWidth.FLOAT;
     private static final VectorSpecies<Byte> B_HALF = PanamaIntegerKernels.B_HALF;
+    /*
+     * Receivers for loop-carried vectors after their loop (INT-KERNELS attempts 80-85). While C2 parses, a loop phi
+     * has the declared, abstract vector type, so a Vector API call on it is bound only by guessing its class from the
+     * JVM-wide profile of the JDK method; once that profile's trap budget is spent the guess falls back to a virtual
+     * call, which boxes the accumulator in the loop unless C2 later proves the phi's class (attempt 74). A static
+     * final vector is a constant of exact class (IntVector.zero(I) or FloatVector.broadcast(F, x) in the method is
+     * not: factories return the abstract type), so calls on it bind without a profile and the accumulator is only an
+     * argument: INT_ZERO.or(acc), x | 0 == x; FLOAT_NEG_ZERO.add(acc), −0f + x == x bit for bit. Inside the loops
+     * the accumulator is the argument too (x.add(acc), never acc.add(x)), so the phi's class follows from the
+     * update's and C2 can prove it. Accumulators still start from IntVector.zero(I): a constant as the initial value
+     * keeps the phi from being scalarized and boxes every iteration (attempt 83).
+     */
+    private static final IntVector INT_ZERO = IntVector.zero(VectorWidth.INT);
     /** Short lanes per vector: elements per step. */
     static final int SL = S.length();
     private static final int IL = I.length();
@@ -124,46 +137,46 @@ final class Int16Tiles {
             x = ShortVector.fromArray(S, a, aOff + l);
             y = ShortVector.fromArray(S, a, aOff + l + SL);
             p = x.mul(w0).add(y.mul(v0)).reinterpretAsInts();
-            a00 = a00.add(p.lanewise(VectorOperators.XOR, 0x8000));
-            h00 = h00.add(p.lanewise(VectorOperators.ASHR, 16));
+            a00 = p.lanewise(VectorOperators.XOR, 0x8000).add(a00);
+            h00 = p.lanewise(VectorOperators.ASHR, 16).add(h00);
             p = x.mul(w1).add(y.mul(v1)).reinterpretAsInts();
-            a01 = a01.add(p.lanewise(VectorOperators.XOR, 0x8000));
-            h01 = h01.add(p.lanewise(VectorOperators.ASHR, 16));
+            a01 = p.lanewise(VectorOperators.XOR, 0x8000).add(a01);
+            h01 = p.lanewise(VectorOperators.ASHR, 16).add(h01);
             x = ShortVector.fromArray(S, a, aOff + aStride + l);
             y = ShortVector.fromArray(S, a, aOff + aStride + l + SL);
             p = x.mul(w0).add(y.mul(v0)).reinterpretAsInts();
-            a10 = a10.add(p.lanewise(VectorOperators.XOR, 0x8000));
-            h10 = h10.add(p.lanewise(VectorOperators.ASHR, 16));
+            a10 = p.lanewise(VectorOperators.XOR, 0x8000).add(a10);
+            h10 = p.lanewise(VectorOperators.ASHR, 16).add(h10);
             p = x.mul(w1).add(y.mul(v1)).reinterpretAsInts();
-            a11 = a11.add(p.lanewise(VectorOperators.XOR, 0x8000));
-            h11 = h11.add(p.lanewise(VectorOperators.ASHR, 16));
+            a11 = p.lanewise(VectorOperators.XOR, 0x8000).add(a11);
+            h11 = p.lanewise(VectorOperators.ASHR, 16).add(h11);
             x = ShortVector.fromArray(S, a, aOff + 2 * aStride + l);
             y = ShortVector.fromArray(S, a, aOff + 2 * aStride + l + SL);
             p = x.mul(w0).add(y.mul(v0)).reinterpretAsInts();
-            a20 = a20.add(p.lanewise(VectorOperators.XOR, 0x8000));
-            h20 = h20.add(p.lanewise(VectorOperators.ASHR, 16));
+            a20 = p.lanewise(VectorOperators.XOR, 0x8000).add(a20);
+            h20 = p.lanewise(VectorOperators.ASHR, 16).add(h20);
             p = x.mul(w1).add(y.mul(v1)).reinterpretAsInts();
-            a21 = a21.add(p.lanewise(VectorOperators.XOR, 0x8000));
-            h21 = h21.add(p.lanewise(VectorOperators.ASHR, 16));
+            a21 = p.lanewise(VectorOperators.XOR, 0x8000).add(a21);
+            h21 = p.lanewise(VectorOperators.ASHR, 16).add(h21);
             x = ShortVector.fromArray(S, a, aOff + 3 * aStride + l);
             y = ShortVector.fromArray(S, a, aOff + 3 * aStride + l + SL);
             p = x.mul(w0).add(y.mul(v0)).reinterpretAsInts();
-            a30 = a30.add(p.lanewise(VectorOperators.XOR, 0x8000));
-            h30 = h30.add(p.lanewise(VectorOperators.ASHR, 16));
+            a30 = p.lanewise(VectorOperators.XOR, 0x8000).add(a30);
+            h30 = p.lanewise(VectorOperators.ASHR, 16).add(h30);
             p = x.mul(w1).add(y.mul(v1)).reinterpretAsInts();
-            a31 = a31.add(p.lanewise(VectorOperators.XOR, 0x8000));
-            h31 = h31.add(p.lanewise(VectorOperators.ASHR, 16));
+            a31 = p.lanewise(VectorOperators.XOR, 0x8000).add(a31);
+            h31 = p.lanewise(VectorOperators.ASHR, 16).add(h31);
         }
         // Σ lo + Σ hi per lane, then across lanes; the bias of every lane and step comes off at the end
         int bias = steps * 32768 * IL;
-        dots[0] = a00.sub(h00.lanewise(VectorOperators.LSHL, 16)).add(h00).reduceLanes(VectorOperators.ADD) - bias;
-        dots[1] = a01.sub(h01.lanewise(VectorOperators.LSHL, 16)).add(h01).reduceLanes(VectorOperators.ADD) - bias;
-        dots[4] = a10.sub(h10.lanewise(VectorOperators.LSHL, 16)).add(h10).reduceLanes(VectorOperators.ADD) - bias;
-        dots[5] = a11.sub(h11.lanewise(VectorOperators.LSHL, 16)).add(h11).reduceLanes(VectorOperators.ADD) - bias;
-        dots[8] = a20.sub(h20.lanewise(VectorOperators.LSHL, 16)).add(h20).reduceLanes(VectorOperators.ADD) - bias;
-        dots[9] = a21.sub(h21.lanewise(VectorOperators.LSHL, 16)).add(h21).reduceLanes(VectorOperators.ADD) - bias;
-        dots[12] = a30.sub(h30.lanewise(VectorOperators.LSHL, 16)).add(h30).reduceLanes(VectorOperators.ADD) - bias;
-        dots[13] = a31.sub(h31.lanewise(VectorOperators.LSHL, 16)).add(h31).reduceLanes(VectorOperators.ADD) - bias;
+        dots[0] = INT_ZERO.or(a00).sub(INT_ZERO.or(h00).lanewise(VectorOperators.LSHL, 16)).add(h00).reduceLanes(VectorOperators.ADD) - bias;
+        dots[1] = INT_ZERO.or(a01).sub(INT_ZERO.or(h01).lanewise(VectorOperators.LSHL, 16)).add(h01).reduceLanes(VectorOperators.ADD) - bias;
+        dots[4] = INT_ZERO.or(a10).sub(INT_ZERO.or(h10).lanewise(VectorOperators.LSHL, 16)).add(h10).reduceLanes(VectorOperators.ADD) - bias;
+        dots[5] = INT_ZERO.or(a11).sub(INT_ZERO.or(h11).lanewise(VectorOperators.LSHL, 16)).add(h11).reduceLanes(VectorOperators.ADD) - bias;
+        dots[8] = INT_ZERO.or(a20).sub(INT_ZERO.or(h20).lanewise(VectorOperators.LSHL, 16)).add(h20).reduceLanes(VectorOperators.ADD) - bias;
+        dots[9] = INT_ZERO.or(a21).sub(INT_ZERO.or(h21).lanewise(VectorOperators.LSHL, 16)).add(h21).reduceLanes(VectorOperators.ADD) - bias;
+        dots[12] = INT_ZERO.or(a30).sub(INT_ZERO.or(h30).lanewise(VectorOperators.LSHL, 16)).add(h30).reduceLanes(VectorOperators.ADD) - bias;
+        dots[13] = INT_ZERO.or(a31).sub(INT_ZERO.or(h31).lanewise(VectorOperators.LSHL, 16)).add(h31).reduceLanes(VectorOperators.ADD) - bias;
     }
 
     /**
@@ -182,15 +195,15 @@ final class Int16Tiles {
             IntVector p;
             int m = wOff + 2 * l;
             p = x0.mul(ShortVector.fromArray(S, w, m)).add(y0.mul(ShortVector.fromArray(S, w, m + SL))).reinterpretAsInts();
-            a00 = a00.add(p.lanewise(VectorOperators.XOR, 0x8000));
-            h00 = h00.add(p.lanewise(VectorOperators.ASHR, 16));
+            a00 = p.lanewise(VectorOperators.XOR, 0x8000).add(a00);
+            h00 = p.lanewise(VectorOperators.ASHR, 16).add(h00);
             p = x0.mul(ShortVector.fromArray(S, w, m + 2 * SL)).add(y0.mul(ShortVector.fromArray(S, w, m + 3 * SL))).reinterpretAsInts();
-            a01 = a01.add(p.lanewise(VectorOperators.XOR, 0x8000));
-            h01 = h01.add(p.lanewise(VectorOperators.ASHR, 16));
+            a01 = p.lanewise(VectorOperators.XOR, 0x8000).add(a01);
+            h01 = p.lanewise(VectorOperators.ASHR, 16).add(h01);
         }
         int bias = steps * 32768 * IL;
-        dots[0] = a00.sub(h00.lanewise(VectorOperators.LSHL, 16)).add(h00).reduceLanes(VectorOperators.ADD) - bias;
-        dots[1] = a01.sub(h01.lanewise(VectorOperators.LSHL, 16)).add(h01).reduceLanes(VectorOperators.ADD) - bias;
+        dots[0] = INT_ZERO.or(a00).sub(INT_ZERO.or(h00).lanewise(VectorOperators.LSHL, 16)).add(h00).reduceLanes(VectorOperators.ADD) - bias;
+        dots[1] = INT_ZERO.or(a01).sub(INT_ZERO.or(h01).lanewise(VectorOperators.LSHL, 16)).add(h01).reduceLanes(VectorOperators.ADD) - bias;
     }
 
     /**

@@ -35,6 +35,20 @@ final class Int4GroupedTiles {
     private static final VectorSpecies<Float> F = VectorWidth.FLOAT;
     private static final VectorSpecies<Byte> B_HALF = PanamaIntegerKernels.B_HALF;
     private static final VectorSpecies<Short> S_HALF = S.withShape(VectorShape.forBitSize(VectorWidth.BITS / 2));
+    /*
+     * Receivers for loop-carried vectors after their loop (INT-KERNELS attempts 80-85). While C2 parses, a loop phi
+     * has the declared, abstract vector type, so a Vector API call on it is bound only by guessing its class from the
+     * JVM-wide profile of the JDK method; once that profile's trap budget is spent the guess falls back to a virtual
+     * call, which boxes the accumulator in the loop unless C2 later proves the phi's class (attempt 74). A static
+     * final vector is a constant of exact class (IntVector.zero(I) or FloatVector.broadcast(F, x) in the method is
+     * not: factories return the abstract type), so calls on it bind without a profile and the accumulator is only an
+     * argument: INT_ZERO.or(acc), x | 0 == x; FLOAT_NEG_ZERO.add(acc), −0f + x == x bit for bit. Inside the loops
+     * the accumulator is the argument too (x.add(acc), never acc.add(x)), so the phi's class follows from the
+     * update's and C2 can prove it. Accumulators still start from IntVector.zero(I): a constant as the initial value
+     * keeps the phi from being scalarized and boxes every iteration (attempt 83).
+     */
+    private static final ShortVector SHORT_ZERO = ShortVector.zero(VectorWidth.SHORT);
+    private static final FloatVector FLOAT_NEG_ZERO = FloatVector.broadcast(VectorWidth.FLOAT, -0f);
     private static final int SL = Int4Tiles.SL;
     private static final int BLOCK = Int4Tiles.BLOCK;
 
@@ -82,59 +96,59 @@ final class Int4GroupedTiles {
                     ShortVector q0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
                     ShortVector lo0 = q0.and((short) 0x0F).sub(z0);
                     ShortVector hi0 = q0.lanewise(VectorOperators.LSHR, 4).sub(z0);
-                    h00 = h00.add(a0.mul(lo0)).add(e0.mul(hi0));
-                    h10 = h10.add(a1.mul(lo0)).add(e1.mul(hi0));
-                    h20 = h20.add(a2.mul(lo0)).add(e2.mul(hi0));
-                    h30 = h30.add(a3.mul(lo0)).add(e3.mul(hi0));
+                    h00 = a0.mul(lo0).add(h00).add(e0.mul(hi0));
+                    h10 = a1.mul(lo0).add(h10).add(e1.mul(hi0));
+                    h20 = a2.mul(lo0).add(h20).add(e2.mul(hi0));
+                    h30 = a3.mul(lo0).add(h30).add(e3.mul(hi0));
                     ShortVector q1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
                     ShortVector lo1 = q1.and((short) 0x0F).sub(z1);
                     ShortVector hi1 = q1.lanewise(VectorOperators.LSHR, 4).sub(z1);
-                    h01 = h01.add(a0.mul(lo1)).add(e0.mul(hi1));
-                    h11 = h11.add(a1.mul(lo1)).add(e1.mul(hi1));
-                    h21 = h21.add(a2.mul(lo1)).add(e2.mul(hi1));
-                    h31 = h31.add(a3.mul(lo1)).add(e3.mul(hi1));
+                    h01 = a0.mul(lo1).add(h01).add(e0.mul(hi1));
+                    h11 = a1.mul(lo1).add(h11).add(e1.mul(hi1));
+                    h21 = a2.mul(lo1).add(h21).add(e2.mul(hi1));
+                    h31 = a3.mul(lo1).add(h31).add(e3.mul(hi1));
                 }
-                f00 = ((FloatVector) h00.convertShape(VectorOperators.S2F, F, 0)).fma(s0, f00);
-                h00.intoArray(halves, 0);
+                f00 = ((FloatVector) SHORT_ZERO.or(h00).convertShape(VectorOperators.S2F, F, 0)).fma(s0, f00);
+                SHORT_ZERO.or(h00).intoArray(halves, 0);
                 f00 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s0, f00);
-                f01 = ((FloatVector) h01.convertShape(VectorOperators.S2F, F, 0)).fma(s1, f01);
-                h01.intoArray(halves, 0);
+                f01 = ((FloatVector) SHORT_ZERO.or(h01).convertShape(VectorOperators.S2F, F, 0)).fma(s1, f01);
+                SHORT_ZERO.or(h01).intoArray(halves, 0);
                 f01 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s1, f01);
-                f10 = ((FloatVector) h10.convertShape(VectorOperators.S2F, F, 0)).fma(s0, f10);
-                h10.intoArray(halves, 0);
+                f10 = ((FloatVector) SHORT_ZERO.or(h10).convertShape(VectorOperators.S2F, F, 0)).fma(s0, f10);
+                SHORT_ZERO.or(h10).intoArray(halves, 0);
                 f10 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s0, f10);
-                f11 = ((FloatVector) h11.convertShape(VectorOperators.S2F, F, 0)).fma(s1, f11);
-                h11.intoArray(halves, 0);
+                f11 = ((FloatVector) SHORT_ZERO.or(h11).convertShape(VectorOperators.S2F, F, 0)).fma(s1, f11);
+                SHORT_ZERO.or(h11).intoArray(halves, 0);
                 f11 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s1, f11);
-                f20 = ((FloatVector) h20.convertShape(VectorOperators.S2F, F, 0)).fma(s0, f20);
-                h20.intoArray(halves, 0);
+                f20 = ((FloatVector) SHORT_ZERO.or(h20).convertShape(VectorOperators.S2F, F, 0)).fma(s0, f20);
+                SHORT_ZERO.or(h20).intoArray(halves, 0);
                 f20 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s0, f20);
-                f21 = ((FloatVector) h21.convertShape(VectorOperators.S2F, F, 0)).fma(s1, f21);
-                h21.intoArray(halves, 0);
+                f21 = ((FloatVector) SHORT_ZERO.or(h21).convertShape(VectorOperators.S2F, F, 0)).fma(s1, f21);
+                SHORT_ZERO.or(h21).intoArray(halves, 0);
                 f21 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s1, f21);
-                f30 = ((FloatVector) h30.convertShape(VectorOperators.S2F, F, 0)).fma(s0, f30);
-                h30.intoArray(halves, 0);
+                f30 = ((FloatVector) SHORT_ZERO.or(h30).convertShape(VectorOperators.S2F, F, 0)).fma(s0, f30);
+                SHORT_ZERO.or(h30).intoArray(halves, 0);
                 f30 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s0, f30);
-                f31 = ((FloatVector) h31.convertShape(VectorOperators.S2F, F, 0)).fma(s1, f31);
-                h31.intoArray(halves, 0);
+                f31 = ((FloatVector) SHORT_ZERO.or(h31).convertShape(VectorOperators.S2F, F, 0)).fma(s1, f31);
+                SHORT_ZERO.or(h31).intoArray(halves, 0);
                 f31 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s1, f31);
             }
         }
-        f00.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f00).intoArray(lanes, 0);
         sums[0] = VectorMath.sum(lanes, lanes.length);
-        f01.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f01).intoArray(lanes, 0);
         sums[1] = VectorMath.sum(lanes, lanes.length);
-        f10.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f10).intoArray(lanes, 0);
         sums[4] = VectorMath.sum(lanes, lanes.length);
-        f11.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f11).intoArray(lanes, 0);
         sums[5] = VectorMath.sum(lanes, lanes.length);
-        f20.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f20).intoArray(lanes, 0);
         sums[8] = VectorMath.sum(lanes, lanes.length);
-        f21.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f21).intoArray(lanes, 0);
         sums[9] = VectorMath.sum(lanes, lanes.length);
-        f30.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f30).intoArray(lanes, 0);
         sums[12] = VectorMath.sum(lanes, lanes.length);
-        f31.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f31).intoArray(lanes, 0);
         sums[13] = VectorMath.sum(lanes, lanes.length);
     }
 
@@ -169,41 +183,41 @@ final class Int4GroupedTiles {
                     ShortVector q0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
                     ShortVector lo0 = q0.and((short) 0x0F).sub(z0);
                     ShortVector hi0 = q0.lanewise(VectorOperators.LSHR, 4).sub(z0);
-                    h00 = h00.add(a0.mul(lo0)).add(e0.mul(hi0));
+                    h00 = a0.mul(lo0).add(h00).add(e0.mul(hi0));
                     ShortVector q1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
                     ShortVector lo1 = q1.and((short) 0x0F).sub(z1);
                     ShortVector hi1 = q1.lanewise(VectorOperators.LSHR, 4).sub(z1);
-                    h01 = h01.add(a0.mul(lo1)).add(e0.mul(hi1));
+                    h01 = a0.mul(lo1).add(h01).add(e0.mul(hi1));
                     ShortVector q2 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 2 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
                     ShortVector lo2 = q2.and((short) 0x0F).sub(z2);
                     ShortVector hi2 = q2.lanewise(VectorOperators.LSHR, 4).sub(z2);
-                    h02 = h02.add(a0.mul(lo2)).add(e0.mul(hi2));
+                    h02 = a0.mul(lo2).add(h02).add(e0.mul(hi2));
                     ShortVector q3 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 3 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
                     ShortVector lo3 = q3.and((short) 0x0F).sub(z3);
                     ShortVector hi3 = q3.lanewise(VectorOperators.LSHR, 4).sub(z3);
-                    h03 = h03.add(a0.mul(lo3)).add(e0.mul(hi3));
+                    h03 = a0.mul(lo3).add(h03).add(e0.mul(hi3));
                 }
-                f00 = ((FloatVector) h00.convertShape(VectorOperators.S2F, F, 0)).fma(s0, f00);
-                h00.intoArray(halves, 0);
+                f00 = ((FloatVector) SHORT_ZERO.or(h00).convertShape(VectorOperators.S2F, F, 0)).fma(s0, f00);
+                SHORT_ZERO.or(h00).intoArray(halves, 0);
                 f00 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s0, f00);
-                f01 = ((FloatVector) h01.convertShape(VectorOperators.S2F, F, 0)).fma(s1, f01);
-                h01.intoArray(halves, 0);
+                f01 = ((FloatVector) SHORT_ZERO.or(h01).convertShape(VectorOperators.S2F, F, 0)).fma(s1, f01);
+                SHORT_ZERO.or(h01).intoArray(halves, 0);
                 f01 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s1, f01);
-                f02 = ((FloatVector) h02.convertShape(VectorOperators.S2F, F, 0)).fma(s2, f02);
-                h02.intoArray(halves, 0);
+                f02 = ((FloatVector) SHORT_ZERO.or(h02).convertShape(VectorOperators.S2F, F, 0)).fma(s2, f02);
+                SHORT_ZERO.or(h02).intoArray(halves, 0);
                 f02 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s2, f02);
-                f03 = ((FloatVector) h03.convertShape(VectorOperators.S2F, F, 0)).fma(s3, f03);
-                h03.intoArray(halves, 0);
+                f03 = ((FloatVector) SHORT_ZERO.or(h03).convertShape(VectorOperators.S2F, F, 0)).fma(s3, f03);
+                SHORT_ZERO.or(h03).intoArray(halves, 0);
                 f03 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s3, f03);
             }
         }
-        f00.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f00).intoArray(lanes, 0);
         sums[0] = VectorMath.sum(lanes, lanes.length);
-        f01.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f01).intoArray(lanes, 0);
         sums[1] = VectorMath.sum(lanes, lanes.length);
-        f02.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f02).intoArray(lanes, 0);
         sums[2] = VectorMath.sum(lanes, lanes.length);
-        f03.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f03).intoArray(lanes, 0);
         sums[3] = VectorMath.sum(lanes, lanes.length);
     }
 
@@ -226,14 +240,14 @@ final class Int4GroupedTiles {
                     ShortVector q0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
                     ShortVector lo0 = q0.and((short) 0x0F).sub(z0);
                     ShortVector hi0 = q0.lanewise(VectorOperators.LSHR, 4).sub(z0);
-                    h00 = h00.add(a0.mul(lo0)).add(e0.mul(hi0));
+                    h00 = a0.mul(lo0).add(h00).add(e0.mul(hi0));
                 }
-                f00 = ((FloatVector) h00.convertShape(VectorOperators.S2F, F, 0)).fma(s0, f00);
-                h00.intoArray(halves, 0);
+                f00 = ((FloatVector) SHORT_ZERO.or(h00).convertShape(VectorOperators.S2F, F, 0)).fma(s0, f00);
+                SHORT_ZERO.or(h00).intoArray(halves, 0);
                 f00 = ((FloatVector) ShortVector.fromArray(S_HALF, halves, SL / 2).convertShape(VectorOperators.S2F, F, 0)).fma(s0, f00);
             }
         }
-        f00.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f00).intoArray(lanes, 0);
         sums[0] = VectorMath.sum(lanes, lanes.length);
     }
 

@@ -26,6 +26,19 @@ final class Int4Tiles {
     private static final VectorSpecies<Short> S = VectorWidth.SHORT;
     private static final VectorSpecies<Integer> I = VectorWidth.INT;
     private static final VectorSpecies<Byte> B_HALF = PanamaIntegerKernels.B_HALF;
+    /*
+     * Receivers for loop-carried vectors after their loop (INT-KERNELS attempts 80-85). While C2 parses, a loop phi
+     * has the declared, abstract vector type, so a Vector API call on it is bound only by guessing its class from the
+     * JVM-wide profile of the JDK method; once that profile's trap budget is spent the guess falls back to a virtual
+     * call, which boxes the accumulator in the loop unless C2 later proves the phi's class (attempt 74). A static
+     * final vector is a constant of exact class (IntVector.zero(I) or FloatVector.broadcast(F, x) in the method is
+     * not: factories return the abstract type), so calls on it bind without a profile and the accumulator is only an
+     * argument: INT_ZERO.or(acc), x | 0 == x; FLOAT_NEG_ZERO.add(acc), −0f + x == x bit for bit. Inside the loops
+     * the accumulator is the argument too (x.add(acc), never acc.add(x)), so the phi's class follows from the
+     * update's and C2 can prove it. Accumulators still start from IntVector.zero(I): a constant as the initial value
+     * keeps the phi from being scalarized and boxes every iteration (attempt 83).
+     */
+    private static final ShortVector SHORT_ZERO = ShortVector.zero(VectorWidth.SHORT);
     /** Short lanes per vector: half a block. */
     static final int SL = S.length();
     /** Elements per nibble block. */
@@ -76,48 +89,48 @@ final class Int4Tiles {
                 ShortVector q0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
                 ShortVector lo0 = q0.and((short) 0x0F);
                 ShortVector hi0 = q0.lanewise(VectorOperators.LSHR, 4);
-                h00 = h00.add(a0.mul(lo0)).add(e0.mul(hi0));
-                h10 = h10.add(a1.mul(lo0)).add(e1.mul(hi0));
-                h20 = h20.add(a2.mul(lo0)).add(e2.mul(hi0));
-                h30 = h30.add(a3.mul(lo0)).add(e3.mul(hi0));
+                h00 = a0.mul(lo0).add(h00).add(e0.mul(hi0));
+                h10 = a1.mul(lo0).add(h10).add(e1.mul(hi0));
+                h20 = a2.mul(lo0).add(h20).add(e2.mul(hi0));
+                h30 = a3.mul(lo0).add(h30).add(e3.mul(hi0));
                 ShortVector q1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
                 ShortVector lo1 = q1.and((short) 0x0F);
                 ShortVector hi1 = q1.lanewise(VectorOperators.LSHR, 4);
-                h01 = h01.add(a0.mul(lo1)).add(e0.mul(hi1));
-                h11 = h11.add(a1.mul(lo1)).add(e1.mul(hi1));
-                h21 = h21.add(a2.mul(lo1)).add(e2.mul(hi1));
-                h31 = h31.add(a3.mul(lo1)).add(e3.mul(hi1));
+                h01 = a0.mul(lo1).add(h01).add(e0.mul(hi1));
+                h11 = a1.mul(lo1).add(h11).add(e1.mul(hi1));
+                h21 = a2.mul(lo1).add(h21).add(e2.mul(hi1));
+                h31 = a3.mul(lo1).add(h31).add(e3.mul(hi1));
                 ShortVector q2 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 2 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
                 ShortVector lo2 = q2.and((short) 0x0F);
                 ShortVector hi2 = q2.lanewise(VectorOperators.LSHR, 4);
-                h02 = h02.add(a0.mul(lo2)).add(e0.mul(hi2));
-                h12 = h12.add(a1.mul(lo2)).add(e1.mul(hi2));
-                h22 = h22.add(a2.mul(lo2)).add(e2.mul(hi2));
-                h32 = h32.add(a3.mul(lo2)).add(e3.mul(hi2));
+                h02 = a0.mul(lo2).add(h02).add(e0.mul(hi2));
+                h12 = a1.mul(lo2).add(h12).add(e1.mul(hi2));
+                h22 = a2.mul(lo2).add(h22).add(e2.mul(hi2));
+                h32 = a3.mul(lo2).add(h32).add(e3.mul(hi2));
                 ShortVector q3 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 3 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
                 ShortVector lo3 = q3.and((short) 0x0F);
                 ShortVector hi3 = q3.lanewise(VectorOperators.LSHR, 4);
-                h03 = h03.add(a0.mul(lo3)).add(e0.mul(hi3));
-                h13 = h13.add(a1.mul(lo3)).add(e1.mul(hi3));
-                h23 = h23.add(a2.mul(lo3)).add(e2.mul(hi3));
-                h33 = h33.add(a3.mul(lo3)).add(e3.mul(hi3));
+                h03 = a0.mul(lo3).add(h03).add(e0.mul(hi3));
+                h13 = a1.mul(lo3).add(h13).add(e1.mul(hi3));
+                h23 = a2.mul(lo3).add(h23).add(e2.mul(hi3));
+                h33 = a3.mul(lo3).add(h33).add(e3.mul(hi3));
             }
-            dots[0] += (h00.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h00.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
-            dots[1] += (h01.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h01.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
-            dots[2] += (h02.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h02.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
-            dots[3] += (h03.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h03.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
-            dots[4] += (h10.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h10.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
-            dots[5] += (h11.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h11.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
-            dots[6] += (h12.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h12.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
-            dots[7] += (h13.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h13.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
-            dots[8] += (h20.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h20.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
-            dots[9] += (h21.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h21.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
-            dots[10] += (h22.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h22.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
-            dots[11] += (h23.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h23.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
-            dots[12] += (h30.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h30.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
-            dots[13] += (h31.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h31.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
-            dots[14] += (h32.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h32.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
-            dots[15] += (h33.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h33.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[0] += (SHORT_ZERO.or(h00).reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(SHORT_ZERO.or(h00).reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[1] += (SHORT_ZERO.or(h01).reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(SHORT_ZERO.or(h01).reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[2] += (SHORT_ZERO.or(h02).reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(SHORT_ZERO.or(h02).reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[3] += (SHORT_ZERO.or(h03).reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(SHORT_ZERO.or(h03).reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[4] += (SHORT_ZERO.or(h10).reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(SHORT_ZERO.or(h10).reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[5] += (SHORT_ZERO.or(h11).reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(SHORT_ZERO.or(h11).reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[6] += (SHORT_ZERO.or(h12).reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(SHORT_ZERO.or(h12).reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[7] += (SHORT_ZERO.or(h13).reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(SHORT_ZERO.or(h13).reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[8] += (SHORT_ZERO.or(h20).reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(SHORT_ZERO.or(h20).reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[9] += (SHORT_ZERO.or(h21).reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(SHORT_ZERO.or(h21).reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[10] += (SHORT_ZERO.or(h22).reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(SHORT_ZERO.or(h22).reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[11] += (SHORT_ZERO.or(h23).reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(SHORT_ZERO.or(h23).reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[12] += (SHORT_ZERO.or(h30).reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(SHORT_ZERO.or(h30).reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[13] += (SHORT_ZERO.or(h31).reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(SHORT_ZERO.or(h31).reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[14] += (SHORT_ZERO.or(h32).reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(SHORT_ZERO.or(h32).reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[15] += (SHORT_ZERO.or(h33).reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(SHORT_ZERO.or(h33).reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
         }
     }
 
@@ -140,24 +153,24 @@ final class Int4Tiles {
                 ShortVector q0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
                 ShortVector lo0 = q0.and((short) 0x0F);
                 ShortVector hi0 = q0.lanewise(VectorOperators.LSHR, 4);
-                h00 = h00.add(a0.mul(lo0)).add(e0.mul(hi0));
+                h00 = a0.mul(lo0).add(h00).add(e0.mul(hi0));
                 ShortVector q1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
                 ShortVector lo1 = q1.and((short) 0x0F);
                 ShortVector hi1 = q1.lanewise(VectorOperators.LSHR, 4);
-                h01 = h01.add(a0.mul(lo1)).add(e0.mul(hi1));
+                h01 = a0.mul(lo1).add(h01).add(e0.mul(hi1));
                 ShortVector q2 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 2 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
                 ShortVector lo2 = q2.and((short) 0x0F);
                 ShortVector hi2 = q2.lanewise(VectorOperators.LSHR, 4);
-                h02 = h02.add(a0.mul(lo2)).add(e0.mul(hi2));
+                h02 = a0.mul(lo2).add(h02).add(e0.mul(hi2));
                 ShortVector q3 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 3 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
                 ShortVector lo3 = q3.and((short) 0x0F);
                 ShortVector hi3 = q3.lanewise(VectorOperators.LSHR, 4);
-                h03 = h03.add(a0.mul(lo3)).add(e0.mul(hi3));
+                h03 = a0.mul(lo3).add(h03).add(e0.mul(hi3));
             }
-            dots[0] += (h00.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h00.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
-            dots[1] += (h01.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h01.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
-            dots[2] += (h02.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h02.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
-            dots[3] += (h03.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h03.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[0] += (SHORT_ZERO.or(h00).reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(SHORT_ZERO.or(h00).reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[1] += (SHORT_ZERO.or(h01).reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(SHORT_ZERO.or(h01).reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[2] += (SHORT_ZERO.or(h02).reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(SHORT_ZERO.or(h02).reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[3] += (SHORT_ZERO.or(h03).reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(SHORT_ZERO.or(h03).reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
         }
     }
 
@@ -177,9 +190,9 @@ final class Int4Tiles {
                 ShortVector q0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + lb).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
                 ShortVector lo0 = q0.and((short) 0x0F);
                 ShortVector hi0 = q0.lanewise(VectorOperators.LSHR, 4);
-                h00 = h00.add(a0.mul(lo0)).add(e0.mul(hi0));
+                h00 = a0.mul(lo0).add(h00).add(e0.mul(hi0));
             }
-            dots[0] += (h00.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(h00.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+            dots[0] += (SHORT_ZERO.or(h00).reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(SHORT_ZERO.or(h00).reinterpretAsInts().lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
         }
     }
 

@@ -33,6 +33,20 @@ final class Int8GroupedTiles {
     private static final VectorSpecies<Float> F = VectorWidth.FLOAT;
     private static final VectorSpecies<Byte> B_HALF = PanamaIntegerKernels.B_HALF;
     private static final VectorSpecies<Short> S_HALF = S.withShape(VectorShape.forBitSize(VectorWidth.BITS / 2));
+    /*
+     * Receivers for loop-carried vectors after their loop (INT-KERNELS attempts 80-85). While C2 parses, a loop phi
+     * has the declared, abstract vector type, so a Vector API call on it is bound only by guessing its class from the
+     * JVM-wide profile of the JDK method; once that profile's trap budget is spent the guess falls back to a virtual
+     * call, which boxes the accumulator in the loop unless C2 later proves the phi's class (attempt 74). A static
+     * final vector is a constant of exact class (IntVector.zero(I) or FloatVector.broadcast(F, x) in the method is
+     * not: factories return the abstract type), so calls on it bind without a profile and the accumulator is only an
+     * argument: INT_ZERO.or(acc), x | 0 == x; FLOAT_NEG_ZERO.add(acc), −0f + x == x bit for bit. Inside the loops
+     * the accumulator is the argument too (x.add(acc), never acc.add(x)), so the phi's class follows from the
+     * update's and C2 can prove it. Accumulators still start from IntVector.zero(I): a constant as the initial value
+     * keeps the phi from being scalarized and boxes every iteration (attempt 83).
+     */
+    private static final IntVector INT_ZERO = IntVector.zero(VectorWidth.INT);
+    private static final FloatVector FLOAT_NEG_ZERO = FloatVector.broadcast(VectorWidth.FLOAT, -0f);
     /** Bytes per step. */
     static final int SL = S.length();
     private static final int IL = I.length();
@@ -75,57 +89,57 @@ final class Int8GroupedTiles {
                 ShortVector v0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector p00 = a0.mul(w0).add(b0.mul(v0));
                 p00.intoArray(halves, 0);
-                c00 = c00.add((IntVector) p00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 0 + IL).convertShape(VectorOperators.S2I, I, 0));
+                c00 = ((IntVector) p00.convertShape(VectorOperators.S2I, I, 0)).add(c00).add((IntVector) ShortVector.fromArray(S_HALF, halves, 0 + IL).convertShape(VectorOperators.S2I, I, 0));
                 ShortVector p10 = a1.mul(w0).add(b1.mul(v0));
                 p10.intoArray(halves, 1 * SL);
-                c10 = c10.add((IntVector) p10.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 1 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
+                c10 = ((IntVector) p10.convertShape(VectorOperators.S2I, I, 0)).add(c10).add((IntVector) ShortVector.fromArray(S_HALF, halves, 1 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
                 ShortVector p20 = a2.mul(w0).add(b2.mul(v0));
                 p20.intoArray(halves, 2 * SL);
-                c20 = c20.add((IntVector) p20.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 2 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
+                c20 = ((IntVector) p20.convertShape(VectorOperators.S2I, I, 0)).add(c20).add((IntVector) ShortVector.fromArray(S_HALF, halves, 2 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
                 ShortVector p30 = a3.mul(w0).add(b3.mul(v0));
                 p30.intoArray(halves, 3 * SL);
-                c30 = c30.add((IntVector) p30.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 3 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
+                c30 = ((IntVector) p30.convertShape(VectorOperators.S2I, I, 0)).add(c30).add((IntVector) ShortVector.fromArray(S_HALF, halves, 3 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
                 ShortVector w1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector v1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector p01 = a0.mul(w1).add(b0.mul(v1));
                 p01.intoArray(halves, 4 * SL);
-                c01 = c01.add((IntVector) p01.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 4 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
+                c01 = ((IntVector) p01.convertShape(VectorOperators.S2I, I, 0)).add(c01).add((IntVector) ShortVector.fromArray(S_HALF, halves, 4 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
                 ShortVector p11 = a1.mul(w1).add(b1.mul(v1));
                 p11.intoArray(halves, 5 * SL);
-                c11 = c11.add((IntVector) p11.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 5 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
+                c11 = ((IntVector) p11.convertShape(VectorOperators.S2I, I, 0)).add(c11).add((IntVector) ShortVector.fromArray(S_HALF, halves, 5 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
                 ShortVector p21 = a2.mul(w1).add(b2.mul(v1));
                 p21.intoArray(halves, 6 * SL);
-                c21 = c21.add((IntVector) p21.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 6 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
+                c21 = ((IntVector) p21.convertShape(VectorOperators.S2I, I, 0)).add(c21).add((IntVector) ShortVector.fromArray(S_HALF, halves, 6 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
                 ShortVector p31 = a3.mul(w1).add(b3.mul(v1));
                 p31.intoArray(halves, 7 * SL);
-                c31 = c31.add((IntVector) p31.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 7 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
+                c31 = ((IntVector) p31.convertShape(VectorOperators.S2I, I, 0)).add(c31).add((IntVector) ShortVector.fromArray(S_HALF, halves, 7 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
             }
             FloatVector s0 = FloatVector.broadcast(F, scales[(o0 + 0) * groups + g]);
             FloatVector s1 = FloatVector.broadcast(F, scales[(o0 + 1) * groups + g]);
-            f00 = ((FloatVector) c00.convertShape(VectorOperators.I2F, F, 0)).fma(s0, f00);
-            f01 = ((FloatVector) c01.convertShape(VectorOperators.I2F, F, 0)).fma(s1, f01);
-            f10 = ((FloatVector) c10.convertShape(VectorOperators.I2F, F, 0)).fma(s0, f10);
-            f11 = ((FloatVector) c11.convertShape(VectorOperators.I2F, F, 0)).fma(s1, f11);
-            f20 = ((FloatVector) c20.convertShape(VectorOperators.I2F, F, 0)).fma(s0, f20);
-            f21 = ((FloatVector) c21.convertShape(VectorOperators.I2F, F, 0)).fma(s1, f21);
-            f30 = ((FloatVector) c30.convertShape(VectorOperators.I2F, F, 0)).fma(s0, f30);
-            f31 = ((FloatVector) c31.convertShape(VectorOperators.I2F, F, 0)).fma(s1, f31);
+            f00 = ((FloatVector) INT_ZERO.or(c00).convertShape(VectorOperators.I2F, F, 0)).fma(s0, f00);
+            f01 = ((FloatVector) INT_ZERO.or(c01).convertShape(VectorOperators.I2F, F, 0)).fma(s1, f01);
+            f10 = ((FloatVector) INT_ZERO.or(c10).convertShape(VectorOperators.I2F, F, 0)).fma(s0, f10);
+            f11 = ((FloatVector) INT_ZERO.or(c11).convertShape(VectorOperators.I2F, F, 0)).fma(s1, f11);
+            f20 = ((FloatVector) INT_ZERO.or(c20).convertShape(VectorOperators.I2F, F, 0)).fma(s0, f20);
+            f21 = ((FloatVector) INT_ZERO.or(c21).convertShape(VectorOperators.I2F, F, 0)).fma(s1, f21);
+            f30 = ((FloatVector) INT_ZERO.or(c30).convertShape(VectorOperators.I2F, F, 0)).fma(s0, f30);
+            f31 = ((FloatVector) INT_ZERO.or(c31).convertShape(VectorOperators.I2F, F, 0)).fma(s1, f31);
         }
-        f00.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f00).intoArray(lanes, 0);
         sums[0] = VectorMath.sum(lanes, lanes.length);
-        f01.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f01).intoArray(lanes, 0);
         sums[1] = VectorMath.sum(lanes, lanes.length);
-        f10.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f10).intoArray(lanes, 0);
         sums[4] = VectorMath.sum(lanes, lanes.length);
-        f11.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f11).intoArray(lanes, 0);
         sums[5] = VectorMath.sum(lanes, lanes.length);
-        f20.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f20).intoArray(lanes, 0);
         sums[8] = VectorMath.sum(lanes, lanes.length);
-        f21.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f21).intoArray(lanes, 0);
         sums[9] = VectorMath.sum(lanes, lanes.length);
-        f30.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f30).intoArray(lanes, 0);
         sums[12] = VectorMath.sum(lanes, lanes.length);
-        f31.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f31).intoArray(lanes, 0);
         sums[13] = VectorMath.sum(lanes, lanes.length);
     }
 
@@ -148,39 +162,39 @@ final class Int8GroupedTiles {
                 ShortVector v0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector p00 = a0.mul(w0).add(b0.mul(v0));
                 p00.intoArray(halves, 0);
-                c00 = c00.add((IntVector) p00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 0 + IL).convertShape(VectorOperators.S2I, I, 0));
+                c00 = ((IntVector) p00.convertShape(VectorOperators.S2I, I, 0)).add(c00).add((IntVector) ShortVector.fromArray(S_HALF, halves, 0 + IL).convertShape(VectorOperators.S2I, I, 0));
                 ShortVector w1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector v1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector p01 = a0.mul(w1).add(b0.mul(v1));
                 p01.intoArray(halves, 1 * SL);
-                c01 = c01.add((IntVector) p01.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 1 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
+                c01 = ((IntVector) p01.convertShape(VectorOperators.S2I, I, 0)).add(c01).add((IntVector) ShortVector.fromArray(S_HALF, halves, 1 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
                 ShortVector w2 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 2 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector v2 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 2 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector p02 = a0.mul(w2).add(b0.mul(v2));
                 p02.intoArray(halves, 2 * SL);
-                c02 = c02.add((IntVector) p02.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 2 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
+                c02 = ((IntVector) p02.convertShape(VectorOperators.S2I, I, 0)).add(c02).add((IntVector) ShortVector.fromArray(S_HALF, halves, 2 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
                 ShortVector w3 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 3 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector v3 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 3 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector p03 = a0.mul(w3).add(b0.mul(v3));
                 p03.intoArray(halves, 3 * SL);
-                c03 = c03.add((IntVector) p03.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 3 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
+                c03 = ((IntVector) p03.convertShape(VectorOperators.S2I, I, 0)).add(c03).add((IntVector) ShortVector.fromArray(S_HALF, halves, 3 * SL + IL).convertShape(VectorOperators.S2I, I, 0));
             }
             FloatVector s0 = FloatVector.broadcast(F, scales[(o0 + 0) * groups + g]);
             FloatVector s1 = FloatVector.broadcast(F, scales[(o0 + 1) * groups + g]);
             FloatVector s2 = FloatVector.broadcast(F, scales[(o0 + 2) * groups + g]);
             FloatVector s3 = FloatVector.broadcast(F, scales[(o0 + 3) * groups + g]);
-            f00 = ((FloatVector) c00.convertShape(VectorOperators.I2F, F, 0)).fma(s0, f00);
-            f01 = ((FloatVector) c01.convertShape(VectorOperators.I2F, F, 0)).fma(s1, f01);
-            f02 = ((FloatVector) c02.convertShape(VectorOperators.I2F, F, 0)).fma(s2, f02);
-            f03 = ((FloatVector) c03.convertShape(VectorOperators.I2F, F, 0)).fma(s3, f03);
+            f00 = ((FloatVector) INT_ZERO.or(c00).convertShape(VectorOperators.I2F, F, 0)).fma(s0, f00);
+            f01 = ((FloatVector) INT_ZERO.or(c01).convertShape(VectorOperators.I2F, F, 0)).fma(s1, f01);
+            f02 = ((FloatVector) INT_ZERO.or(c02).convertShape(VectorOperators.I2F, F, 0)).fma(s2, f02);
+            f03 = ((FloatVector) INT_ZERO.or(c03).convertShape(VectorOperators.I2F, F, 0)).fma(s3, f03);
         }
-        f00.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f00).intoArray(lanes, 0);
         sums[0] = VectorMath.sum(lanes, lanes.length);
-        f01.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f01).intoArray(lanes, 0);
         sums[1] = VectorMath.sum(lanes, lanes.length);
-        f02.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f02).intoArray(lanes, 0);
         sums[2] = VectorMath.sum(lanes, lanes.length);
-        f03.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f03).intoArray(lanes, 0);
         sums[3] = VectorMath.sum(lanes, lanes.length);
     }
 
@@ -197,12 +211,12 @@ final class Int8GroupedTiles {
                 ShortVector v0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
                 ShortVector p00 = a0.mul(w0).add(b0.mul(v0));
                 p00.intoArray(halves, 0);
-                c00 = c00.add((IntVector) p00.convertShape(VectorOperators.S2I, I, 0)).add((IntVector) ShortVector.fromArray(S_HALF, halves, 0 + IL).convertShape(VectorOperators.S2I, I, 0));
+                c00 = ((IntVector) p00.convertShape(VectorOperators.S2I, I, 0)).add(c00).add((IntVector) ShortVector.fromArray(S_HALF, halves, 0 + IL).convertShape(VectorOperators.S2I, I, 0));
             }
             FloatVector s0 = FloatVector.broadcast(F, scales[(o0 + 0) * groups + g]);
-            f00 = ((FloatVector) c00.convertShape(VectorOperators.I2F, F, 0)).fma(s0, f00);
+            f00 = ((FloatVector) INT_ZERO.or(c00).convertShape(VectorOperators.I2F, F, 0)).fma(s0, f00);
         }
-        f00.intoArray(lanes, 0);
+        FLOAT_NEG_ZERO.add(f00).intoArray(lanes, 0);
         sums[0] = VectorMath.sum(lanes, lanes.length);
     }
 

@@ -35,6 +35,19 @@ final class Int8Tiles {
     private static final VectorSpecies<Integer> I = VectorWidth.INT;
     private static final VectorSpecies<Short> S = VectorWidth.SHORT;
     private static final VectorSpecies<Byte> B_HALF = PanamaIntegerKernels.B_HALF;
+    /*
+     * Receivers for loop-carried vectors after their loop (INT-KERNELS attempts 80-85). While C2 parses, a loop phi
+     * has the declared, abstract vector type, so a Vector API call on it is bound only by guessing its class from the
+     * JVM-wide profile of the JDK method; once that profile's trap budget is spent the guess falls back to a virtual
+     * call, which boxes the accumulator in the loop unless C2 later proves the phi's class (attempt 74). A static
+     * final vector is a constant of exact class (IntVector.zero(I) or FloatVector.broadcast(F, x) in the method is
+     * not: factories return the abstract type), so calls on it bind without a profile and the accumulator is only an
+     * argument: INT_ZERO.or(acc), x | 0 == x; FLOAT_NEG_ZERO.add(acc), −0f + x == x bit for bit. Inside the loops
+     * the accumulator is the argument too (x.add(acc), never acc.add(x)), so the phi's class follows from the
+     * update's and C2 can prove it. Accumulators still start from IntVector.zero(I): a constant as the initial value
+     * keeps the phi from being scalarized and boxes every iteration (attempt 83).
+     */
+    private static final IntVector INT_ZERO = IntVector.zero(VectorWidth.INT);
     /** Bytes per step: one short vector's lanes. */
     static final int SL = S.length();
 
@@ -94,60 +107,60 @@ final class Int8Tiles {
             ShortVector w0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
             ShortVector v0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
             ShortVector p00 = a0.mul(w0).add(b0.mul(v0));
-            c00 = c00.add(p00.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p00.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c00 = p00.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c00).add(p00.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p10 = a1.mul(w0).add(b1.mul(v0));
-            c10 = c10.add(p10.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p10.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c10 = p10.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c10).add(p10.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p20 = a2.mul(w0).add(b2.mul(v0));
-            c20 = c20.add(p20.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p20.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c20 = p20.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c20).add(p20.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p30 = a3.mul(w0).add(b3.mul(v0));
-            c30 = c30.add(p30.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p30.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c30 = p30.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c30).add(p30.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector w1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
             ShortVector v1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
             ShortVector p01 = a0.mul(w1).add(b0.mul(v1));
-            c01 = c01.add(p01.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p01.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c01 = p01.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c01).add(p01.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p11 = a1.mul(w1).add(b1.mul(v1));
-            c11 = c11.add(p11.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p11.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c11 = p11.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c11).add(p11.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p21 = a2.mul(w1).add(b2.mul(v1));
-            c21 = c21.add(p21.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p21.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c21 = p21.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c21).add(p21.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p31 = a3.mul(w1).add(b3.mul(v1));
-            c31 = c31.add(p31.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p31.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c31 = p31.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c31).add(p31.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector w2 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 2 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
             ShortVector v2 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 2 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
             ShortVector p02 = a0.mul(w2).add(b0.mul(v2));
-            c02 = c02.add(p02.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p02.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c02 = p02.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c02).add(p02.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p12 = a1.mul(w2).add(b1.mul(v2));
-            c12 = c12.add(p12.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p12.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c12 = p12.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c12).add(p12.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p22 = a2.mul(w2).add(b2.mul(v2));
-            c22 = c22.add(p22.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p22.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c22 = p22.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c22).add(p22.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p32 = a3.mul(w2).add(b3.mul(v2));
-            c32 = c32.add(p32.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p32.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c32 = p32.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c32).add(p32.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector w3 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 3 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
             ShortVector v3 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 3 * wStride + l + SL).convertShape(VectorOperators.B2S, S, 0));
             ShortVector p03 = a0.mul(w3).add(b0.mul(v3));
-            c03 = c03.add(p03.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p03.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c03 = p03.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c03).add(p03.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p13 = a1.mul(w3).add(b1.mul(v3));
-            c13 = c13.add(p13.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p13.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c13 = p13.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c13).add(p13.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p23 = a2.mul(w3).add(b2.mul(v3));
-            c23 = c23.add(p23.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p23.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c23 = p23.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c23).add(p23.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p33 = a3.mul(w3).add(b3.mul(v3));
-            c33 = c33.add(p33.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p33.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c33 = p33.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c33).add(p33.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
         }
-        dots[0] += c00.reduceLanes(VectorOperators.ADD);
-        dots[1] += c01.reduceLanes(VectorOperators.ADD);
-        dots[2] += c02.reduceLanes(VectorOperators.ADD);
-        dots[3] += c03.reduceLanes(VectorOperators.ADD);
-        dots[4] += c10.reduceLanes(VectorOperators.ADD);
-        dots[5] += c11.reduceLanes(VectorOperators.ADD);
-        dots[6] += c12.reduceLanes(VectorOperators.ADD);
-        dots[7] += c13.reduceLanes(VectorOperators.ADD);
-        dots[8] += c20.reduceLanes(VectorOperators.ADD);
-        dots[9] += c21.reduceLanes(VectorOperators.ADD);
-        dots[10] += c22.reduceLanes(VectorOperators.ADD);
-        dots[11] += c23.reduceLanes(VectorOperators.ADD);
-        dots[12] += c30.reduceLanes(VectorOperators.ADD);
-        dots[13] += c31.reduceLanes(VectorOperators.ADD);
-        dots[14] += c32.reduceLanes(VectorOperators.ADD);
-        dots[15] += c33.reduceLanes(VectorOperators.ADD);
+        dots[0] += INT_ZERO.or(c00).reduceLanes(VectorOperators.ADD);
+        dots[1] += INT_ZERO.or(c01).reduceLanes(VectorOperators.ADD);
+        dots[2] += INT_ZERO.or(c02).reduceLanes(VectorOperators.ADD);
+        dots[3] += INT_ZERO.or(c03).reduceLanes(VectorOperators.ADD);
+        dots[4] += INT_ZERO.or(c10).reduceLanes(VectorOperators.ADD);
+        dots[5] += INT_ZERO.or(c11).reduceLanes(VectorOperators.ADD);
+        dots[6] += INT_ZERO.or(c12).reduceLanes(VectorOperators.ADD);
+        dots[7] += INT_ZERO.or(c13).reduceLanes(VectorOperators.ADD);
+        dots[8] += INT_ZERO.or(c20).reduceLanes(VectorOperators.ADD);
+        dots[9] += INT_ZERO.or(c21).reduceLanes(VectorOperators.ADD);
+        dots[10] += INT_ZERO.or(c22).reduceLanes(VectorOperators.ADD);
+        dots[11] += INT_ZERO.or(c23).reduceLanes(VectorOperators.ADD);
+        dots[12] += INT_ZERO.or(c30).reduceLanes(VectorOperators.ADD);
+        dots[13] += INT_ZERO.or(c31).reduceLanes(VectorOperators.ADD);
+        dots[14] += INT_ZERO.or(c32).reduceLanes(VectorOperators.ADD);
+        dots[15] += INT_ZERO.or(c33).reduceLanes(VectorOperators.ADD);
         return l;
     }
 
@@ -177,57 +190,57 @@ final class Int8Tiles {
             ShortVector a3 = ((ShortVector) ByteVector.fromArray(B_HALF, a, aOff + 3 * aStride + l).convertShape(VectorOperators.B2S, S, 0));
             ShortVector w0 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 0 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
             ShortVector p00 = a0.mul(w0);
-            c00 = c00.add(p00.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p00.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c00 = p00.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c00).add(p00.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p10 = a1.mul(w0);
-            c10 = c10.add(p10.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p10.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c10 = p10.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c10).add(p10.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p20 = a2.mul(w0);
-            c20 = c20.add(p20.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p20.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c20 = p20.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c20).add(p20.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p30 = a3.mul(w0);
-            c30 = c30.add(p30.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p30.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c30 = p30.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c30).add(p30.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector w1 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 1 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
             ShortVector p01 = a0.mul(w1);
-            c01 = c01.add(p01.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p01.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c01 = p01.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c01).add(p01.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p11 = a1.mul(w1);
-            c11 = c11.add(p11.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p11.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c11 = p11.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c11).add(p11.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p21 = a2.mul(w1);
-            c21 = c21.add(p21.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p21.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c21 = p21.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c21).add(p21.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p31 = a3.mul(w1);
-            c31 = c31.add(p31.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p31.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c31 = p31.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c31).add(p31.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector w2 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 2 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
             ShortVector p02 = a0.mul(w2);
-            c02 = c02.add(p02.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p02.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c02 = p02.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c02).add(p02.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p12 = a1.mul(w2);
-            c12 = c12.add(p12.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p12.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c12 = p12.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c12).add(p12.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p22 = a2.mul(w2);
-            c22 = c22.add(p22.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p22.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c22 = p22.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c22).add(p22.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p32 = a3.mul(w2);
-            c32 = c32.add(p32.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p32.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c32 = p32.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c32).add(p32.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector w3 = ((ShortVector) ByteVector.fromArray(B_HALF, w, wOff + 3 * wStride + l).convertShape(VectorOperators.B2S, S, 0));
             ShortVector p03 = a0.mul(w3);
-            c03 = c03.add(p03.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p03.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c03 = p03.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c03).add(p03.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p13 = a1.mul(w3);
-            c13 = c13.add(p13.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p13.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c13 = p13.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c13).add(p13.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p23 = a2.mul(w3);
-            c23 = c23.add(p23.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p23.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c23 = p23.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c23).add(p23.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p33 = a3.mul(w3);
-            c33 = c33.add(p33.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p33.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c33 = p33.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c33).add(p33.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
         }
-        dots[0] += c00.reduceLanes(VectorOperators.ADD);
-        dots[1] += c01.reduceLanes(VectorOperators.ADD);
-        dots[2] += c02.reduceLanes(VectorOperators.ADD);
-        dots[3] += c03.reduceLanes(VectorOperators.ADD);
-        dots[4] += c10.reduceLanes(VectorOperators.ADD);
-        dots[5] += c11.reduceLanes(VectorOperators.ADD);
-        dots[6] += c12.reduceLanes(VectorOperators.ADD);
-        dots[7] += c13.reduceLanes(VectorOperators.ADD);
-        dots[8] += c20.reduceLanes(VectorOperators.ADD);
-        dots[9] += c21.reduceLanes(VectorOperators.ADD);
-        dots[10] += c22.reduceLanes(VectorOperators.ADD);
-        dots[11] += c23.reduceLanes(VectorOperators.ADD);
-        dots[12] += c30.reduceLanes(VectorOperators.ADD);
-        dots[13] += c31.reduceLanes(VectorOperators.ADD);
-        dots[14] += c32.reduceLanes(VectorOperators.ADD);
-        dots[15] += c33.reduceLanes(VectorOperators.ADD);
+        dots[0] += INT_ZERO.or(c00).reduceLanes(VectorOperators.ADD);
+        dots[1] += INT_ZERO.or(c01).reduceLanes(VectorOperators.ADD);
+        dots[2] += INT_ZERO.or(c02).reduceLanes(VectorOperators.ADD);
+        dots[3] += INT_ZERO.or(c03).reduceLanes(VectorOperators.ADD);
+        dots[4] += INT_ZERO.or(c10).reduceLanes(VectorOperators.ADD);
+        dots[5] += INT_ZERO.or(c11).reduceLanes(VectorOperators.ADD);
+        dots[6] += INT_ZERO.or(c12).reduceLanes(VectorOperators.ADD);
+        dots[7] += INT_ZERO.or(c13).reduceLanes(VectorOperators.ADD);
+        dots[8] += INT_ZERO.or(c20).reduceLanes(VectorOperators.ADD);
+        dots[9] += INT_ZERO.or(c21).reduceLanes(VectorOperators.ADD);
+        dots[10] += INT_ZERO.or(c22).reduceLanes(VectorOperators.ADD);
+        dots[11] += INT_ZERO.or(c23).reduceLanes(VectorOperators.ADD);
+        dots[12] += INT_ZERO.or(c30).reduceLanes(VectorOperators.ADD);
+        dots[13] += INT_ZERO.or(c31).reduceLanes(VectorOperators.ADD);
+        dots[14] += INT_ZERO.or(c32).reduceLanes(VectorOperators.ADD);
+        dots[15] += INT_ZERO.or(c33).reduceLanes(VectorOperators.ADD);
         return l;
     }
 
@@ -254,22 +267,22 @@ final class Int8Tiles {
             ShortVector a0 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l).convertShape(VectorOperators.B2S, S, 0)).add(sh);
             ShortVector b0 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l + SL).convertShape(VectorOperators.B2S, S, 0)).add(sh);
                 ShortVector p00 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 0 * yStride + l).convertShape(VectorOperators.B2S, S, 0))).add(b0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 0 * yStride + l + SL).convertShape(VectorOperators.B2S, S, 0))));
-                c00 = c00.add(p00.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p00.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+                c00 = p00.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c00).add(p00.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
                 ShortVector p01 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 1 * yStride + l).convertShape(VectorOperators.B2S, S, 0))).add(b0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 1 * yStride + l + SL).convertShape(VectorOperators.B2S, S, 0))));
-                c01 = c01.add(p01.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p01.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+                c01 = p01.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c01).add(p01.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
                 ShortVector p02 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 2 * yStride + l).convertShape(VectorOperators.B2S, S, 0))).add(b0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 2 * yStride + l + SL).convertShape(VectorOperators.B2S, S, 0))));
-                c02 = c02.add(p02.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p02.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+                c02 = p02.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c02).add(p02.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
                 ShortVector p03 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 3 * yStride + l).convertShape(VectorOperators.B2S, S, 0))).add(b0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 3 * yStride + l + SL).convertShape(VectorOperators.B2S, S, 0))));
-                c03 = c03.add(p03.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p03.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+                c03 = p03.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c03).add(p03.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
         }
         int paired = l;
         // the accumulators leave this method's vector code here: a loop-carried vector that also fed the
         // single step below (cold for most lengths) was boxed in the hot loop when C2 compiled that cold code
         // as virtual calls (attempt 47)
-        dots[0] = c00.reduceLanes(VectorOperators.ADD);
-        dots[1] = c01.reduceLanes(VectorOperators.ADD);
-        dots[2] = c02.reduceLanes(VectorOperators.ADD);
-        dots[3] = c03.reduceLanes(VectorOperators.ADD);
+        dots[0] = INT_ZERO.or(c00).reduceLanes(VectorOperators.ADD);
+        dots[1] = INT_ZERO.or(c01).reduceLanes(VectorOperators.ADD);
+        dots[2] = INT_ZERO.or(c02).reduceLanes(VectorOperators.ADD);
+        dots[3] = INT_ZERO.or(c03).reduceLanes(VectorOperators.ADD);
         if (len - l >= SL) { // at most one step: the paired loop leaves fewer than 2·SL
             step1x4(x, xOff, y, yOff, yStride, l, dots);
             l += SL;
@@ -292,13 +305,13 @@ final class Int8Tiles {
         IntVector c03 = IntVector.zero(I);
         ShortVector a0 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l).convertShape(VectorOperators.B2S, S, 0));
         ShortVector p00 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 0 * yStride + l).convertShape(VectorOperators.B2S, S, 0)));
-        c00 = c00.add(p00.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p00.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+        c00 = p00.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c00).add(p00.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
         ShortVector p01 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 1 * yStride + l).convertShape(VectorOperators.B2S, S, 0)));
-        c01 = c01.add(p01.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p01.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+        c01 = p01.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c01).add(p01.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
         ShortVector p02 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 2 * yStride + l).convertShape(VectorOperators.B2S, S, 0)));
-        c02 = c02.add(p02.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p02.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+        c02 = p02.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c02).add(p02.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
         ShortVector p03 = a0.mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + 3 * yStride + l).convertShape(VectorOperators.B2S, S, 0)));
-        c03 = c03.add(p03.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p03.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+        c03 = p03.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c03).add(p03.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
         dots[0] += c00.reduceLanes(VectorOperators.ADD);
         dots[1] += c01.reduceLanes(VectorOperators.ADD);
         dots[2] += c02.reduceLanes(VectorOperators.ADD);
@@ -317,13 +330,13 @@ final class Int8Tiles {
         int l = 0;
         for (; l <= len - 4 * SL; l += 4 * SL) {
             ShortVector p0 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l).convertShape(VectorOperators.B2S, S, 0)).add(sh).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l).convertShape(VectorOperators.B2S, S, 0))).add(((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l + SL).convertShape(VectorOperators.B2S, S, 0)).add(sh).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l + SL).convertShape(VectorOperators.B2S, S, 0))));
-            c0 = c0.add(p0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c0 = p0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c0).add(p0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
             ShortVector p1 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l + 2 * SL).convertShape(VectorOperators.B2S, S, 0)).add(sh).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l + 2 * SL).convertShape(VectorOperators.B2S, S, 0))).add(((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l + 3 * SL).convertShape(VectorOperators.B2S, S, 0)).add(sh).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l + 3 * SL).convertShape(VectorOperators.B2S, S, 0))));
-            c1 = c1.add(p1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p1.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+            c1 = p1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c1).add(p1.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
         }
         // the 4-step accumulators end here (see attempt 47 in dot1x4): the at most one 2-step and one single step
         // left run in methods of their own
-        int dot = c0.add(c1).reduceLanes(VectorOperators.ADD);
+        int dot = INT_ZERO.or(c0).add(c1).reduceLanes(VectorOperators.ADD);
         if (len - l >= 2 * SL) {
             dot += pair1x1(x, xOff, y, yOff, l, sh);
             l += 2 * SL;
@@ -341,7 +354,7 @@ final class Int8Tiles {
     private static int pair1x1(byte[] x, int xOff, byte[] y, int yOff, int l, short sh) {
         IntVector c0 = IntVector.zero(I);
         ShortVector p0 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l).convertShape(VectorOperators.B2S, S, 0)).add(sh).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l).convertShape(VectorOperators.B2S, S, 0))).add(((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l + SL).convertShape(VectorOperators.B2S, S, 0)).add(sh).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l + SL).convertShape(VectorOperators.B2S, S, 0))));
-        c0 = c0.add(p0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+        c0 = p0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c0).add(p0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
         return c0.reduceLanes(VectorOperators.ADD);
     }
 
@@ -349,7 +362,7 @@ final class Int8Tiles {
     private static int step1x1(byte[] x, int xOff, byte[] y, int yOff, int l) {
         IntVector c0 = IntVector.zero(I);
         ShortVector p0 = ((ShortVector) ByteVector.fromArray(B_HALF, x, xOff + l).convertShape(VectorOperators.B2S, S, 0)).mul(((ShortVector) ByteVector.fromArray(B_HALF, y, yOff + l).convertShape(VectorOperators.B2S, S, 0)));
-        c0 = c0.add(p0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(p0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
+        c0 = p0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(c0).add(p0.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16));
         return c0.reduceLanes(VectorOperators.ADD);
     }
 
