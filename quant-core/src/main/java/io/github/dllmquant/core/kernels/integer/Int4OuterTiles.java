@@ -39,21 +39,6 @@ final class Int4OuterTiles {
     private static final VectorSpecies<Integer> I = VectorWidth.INT;
     private static final VectorSpecies<Float> F = VectorWidth.FLOAT;
     private static final VectorSpecies<Byte> B_HALF = PanamaIntegerKernels.B_HALF;
-    /*
-     * Receivers for loop-carried vectors after their loop (INT-KERNELS attempts 80-85). While C2 parses, a loop phi
-     * has the declared, abstract vector type, so a Vector API call on it is bound only by guessing its class from the
-     * JVM-wide profile of the JDK method; once that profile's trap budget is spent the guess falls back to a virtual
-     * call, which boxes the accumulator in the loop unless C2 later proves the phi's class (attempt 74). A static
-     * final vector is a constant of exact class (IntVector.zero(I) or FloatVector.broadcast(F, x) in the method is
-     * not: factories return the abstract type), so calls on it bind without a profile and the accumulator is only an
-     * argument: INT_ZERO.or(acc), x | 0 == x; FLOAT_NEG_ZERO.add(acc), −0f + x == x bit for bit. Inside the loops
-     * the accumulator is the argument too (x.add(acc), never acc.add(x)), so the phi's class follows from the
-     * update's and C2 can prove it. Accumulators still start from IntVector.zero(I): a constant as the initial value
-     * keeps the phi from being scalarized and boxes every iteration (attempt 83).
-     */
-    private static final IntVector INT_ZERO = IntVector.zero(VectorWidth.INT);
-    private static final ShortVector SHORT_ZERO = ShortVector.zero(VectorWidth.SHORT);
-    private static final FloatVector FLOAT_NEG_ZERO = FloatVector.broadcast(VectorWidth.FLOAT, -0f);
     private static final int SL = S.length();
     private static final int IL = I.length();
     /** Rows of a panel: two int vectors of row lanes. */
@@ -186,36 +171,36 @@ final class Int4OuterTiles {
                     ShortVector w1 = IntVector.fromArray(I, w, p * PANEL + IL).reinterpretAsShorts();
                     ShortVector b;
                     b = IntVector.broadcast(I, a[aOff + p]).reinterpretAsShorts();
-                    s00 = b.mul(w0).add(s00);
-                    s01 = b.mul(w1).add(s01);
+                    s00 = s00.add(b.mul(w0));
+                    s01 = s01.add(b.mul(w1));
                     b = IntVector.broadcast(I, a[aOff + aStride + p]).reinterpretAsShorts();
-                    s10 = b.mul(w0).add(s10);
-                    s11 = b.mul(w1).add(s11);
+                    s10 = s10.add(b.mul(w0));
+                    s11 = s11.add(b.mul(w1));
                     b = IntVector.broadcast(I, a[aOff + 2 * aStride + p]).reinterpretAsShorts();
-                    s20 = b.mul(w0).add(s20);
-                    s21 = b.mul(w1).add(s21);
+                    s20 = s20.add(b.mul(w0));
+                    s21 = s21.add(b.mul(w1));
                     b = IntVector.broadcast(I, a[aOff + 3 * aStride + p]).reinterpretAsShorts();
-                    s30 = b.mul(w0).add(s30);
-                    s31 = b.mul(w1).add(s31);
+                    s30 = s30.add(b.mul(w0));
+                    s31 = s31.add(b.mul(w1));
                 }
-                // low short sign-extended by a shift pair, high by one shift: both into the int32 group sum;
+                // low short sign-extended by a shift pair, high by one shift: both into the int32 group sum
                 IntVector x;
-                x = SHORT_ZERO.or(s00).reinterpretAsInts();
-                i00 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(i00).add(x.lanewise(VectorOperators.ASHR, 16));
-                x = SHORT_ZERO.or(s01).reinterpretAsInts();
-                i01 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(i01).add(x.lanewise(VectorOperators.ASHR, 16));
-                x = SHORT_ZERO.or(s10).reinterpretAsInts();
-                i10 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(i10).add(x.lanewise(VectorOperators.ASHR, 16));
-                x = SHORT_ZERO.or(s11).reinterpretAsInts();
-                i11 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(i11).add(x.lanewise(VectorOperators.ASHR, 16));
-                x = SHORT_ZERO.or(s20).reinterpretAsInts();
-                i20 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(i20).add(x.lanewise(VectorOperators.ASHR, 16));
-                x = SHORT_ZERO.or(s21).reinterpretAsInts();
-                i21 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(i21).add(x.lanewise(VectorOperators.ASHR, 16));
-                x = SHORT_ZERO.or(s30).reinterpretAsInts();
-                i30 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(i30).add(x.lanewise(VectorOperators.ASHR, 16));
-                x = SHORT_ZERO.or(s31).reinterpretAsInts();
-                i31 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(i31).add(x.lanewise(VectorOperators.ASHR, 16));
+                x = s00.reinterpretAsInts();
+                i00 = i00.add(x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(x.lanewise(VectorOperators.ASHR, 16));
+                x = s01.reinterpretAsInts();
+                i01 = i01.add(x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(x.lanewise(VectorOperators.ASHR, 16));
+                x = s10.reinterpretAsInts();
+                i10 = i10.add(x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(x.lanewise(VectorOperators.ASHR, 16));
+                x = s11.reinterpretAsInts();
+                i11 = i11.add(x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(x.lanewise(VectorOperators.ASHR, 16));
+                x = s20.reinterpretAsInts();
+                i20 = i20.add(x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(x.lanewise(VectorOperators.ASHR, 16));
+                x = s21.reinterpretAsInts();
+                i21 = i21.add(x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(x.lanewise(VectorOperators.ASHR, 16));
+                x = s30.reinterpretAsInts();
+                i30 = i30.add(x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(x.lanewise(VectorOperators.ASHR, 16));
+                x = s31.reinterpretAsInts();
+                i31 = i31.add(x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(x.lanewise(VectorOperators.ASHR, 16));
             }
             int q = g * PANEL;
             IntVector g0 = IntVector.fromArray(I, gs, q);
@@ -223,23 +208,23 @@ final class Int4OuterTiles {
             FloatVector c0 = FloatVector.fromArray(F, gw, q);
             FloatVector c1 = FloatVector.fromArray(F, gw, q + IL);
             // exact = D − za·Σ(q − z), then acc += float(exact)·sw: the spec's two roundings per group
-            f00 = ((FloatVector) INT_ZERO.or(i00).sub(g0.mul(za0)).convertShape(VectorOperators.I2F, F, 0)).mul(c0).add(f00);
-            f01 = ((FloatVector) INT_ZERO.or(i01).sub(g1.mul(za0)).convertShape(VectorOperators.I2F, F, 0)).mul(c1).add(f01);
-            f10 = ((FloatVector) INT_ZERO.or(i10).sub(g0.mul(za1)).convertShape(VectorOperators.I2F, F, 0)).mul(c0).add(f10);
-            f11 = ((FloatVector) INT_ZERO.or(i11).sub(g1.mul(za1)).convertShape(VectorOperators.I2F, F, 0)).mul(c1).add(f11);
-            f20 = ((FloatVector) INT_ZERO.or(i20).sub(g0.mul(za2)).convertShape(VectorOperators.I2F, F, 0)).mul(c0).add(f20);
-            f21 = ((FloatVector) INT_ZERO.or(i21).sub(g1.mul(za2)).convertShape(VectorOperators.I2F, F, 0)).mul(c1).add(f21);
-            f30 = ((FloatVector) INT_ZERO.or(i30).sub(g0.mul(za3)).convertShape(VectorOperators.I2F, F, 0)).mul(c0).add(f30);
-            f31 = ((FloatVector) INT_ZERO.or(i31).sub(g1.mul(za3)).convertShape(VectorOperators.I2F, F, 0)).mul(c1).add(f31);
+            f00 = f00.add(((FloatVector) i00.sub(g0.mul(za0)).convertShape(VectorOperators.I2F, F, 0)).mul(c0));
+            f01 = f01.add(((FloatVector) i01.sub(g1.mul(za0)).convertShape(VectorOperators.I2F, F, 0)).mul(c1));
+            f10 = f10.add(((FloatVector) i10.sub(g0.mul(za1)).convertShape(VectorOperators.I2F, F, 0)).mul(c0));
+            f11 = f11.add(((FloatVector) i11.sub(g1.mul(za1)).convertShape(VectorOperators.I2F, F, 0)).mul(c1));
+            f20 = f20.add(((FloatVector) i20.sub(g0.mul(za2)).convertShape(VectorOperators.I2F, F, 0)).mul(c0));
+            f21 = f21.add(((FloatVector) i21.sub(g1.mul(za2)).convertShape(VectorOperators.I2F, F, 0)).mul(c1));
+            f30 = f30.add(((FloatVector) i30.sub(g0.mul(za3)).convertShape(VectorOperators.I2F, F, 0)).mul(c0));
+            f31 = f31.add(((FloatVector) i31.sub(g1.mul(za3)).convertShape(VectorOperators.I2F, F, 0)).mul(c1));
         }
-        FLOAT_NEG_ZERO.add(f00).intoArray(acc, 0);
-        FLOAT_NEG_ZERO.add(f01).intoArray(acc, IL);
-        FLOAT_NEG_ZERO.add(f10).intoArray(acc, 2 * IL);
-        FLOAT_NEG_ZERO.add(f11).intoArray(acc, 3 * IL);
-        FLOAT_NEG_ZERO.add(f20).intoArray(acc, 4 * IL);
-        FLOAT_NEG_ZERO.add(f21).intoArray(acc, 5 * IL);
-        FLOAT_NEG_ZERO.add(f30).intoArray(acc, 6 * IL);
-        FLOAT_NEG_ZERO.add(f31).intoArray(acc, 7 * IL);
+        f00.intoArray(acc, 0);
+        f01.intoArray(acc, IL);
+        f10.intoArray(acc, 2 * IL);
+        f11.intoArray(acc, 3 * IL);
+        f20.intoArray(acc, 4 * IL);
+        f21.intoArray(acc, 5 * IL);
+        f30.intoArray(acc, 6 * IL);
+        f31.intoArray(acc, 7 * IL);
     }
 
     /** {@link #outer4x2} for one token (pairs at {@code aOff}, zero point {@code za}): {@code acc[r]}. */
@@ -255,22 +240,22 @@ final class Int4OuterTiles {
                 ShortVector s01 = ShortVector.zero(S);
                 for (int p = c; p < c + CHUNK; p++) {
                     ShortVector b = IntVector.broadcast(I, a[aOff + p]).reinterpretAsShorts();
-                    s00 = b.mul(IntVector.fromArray(I, w, p * PANEL).reinterpretAsShorts()).add(s00);
-                    s01 = b.mul(IntVector.fromArray(I, w, p * PANEL + IL).reinterpretAsShorts()).add(s01);
+                    s00 = s00.add(b.mul(IntVector.fromArray(I, w, p * PANEL).reinterpretAsShorts()));
+                    s01 = s01.add(b.mul(IntVector.fromArray(I, w, p * PANEL + IL).reinterpretAsShorts()));
                 }
                 IntVector x;
-                x = SHORT_ZERO.or(s00).reinterpretAsInts();
-                i00 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(i00).add(x.lanewise(VectorOperators.ASHR, 16));
-                x = SHORT_ZERO.or(s01).reinterpretAsInts();
-                i01 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(i01).add(x.lanewise(VectorOperators.ASHR, 16));
+                x = s00.reinterpretAsInts();
+                i00 = i00.add(x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(x.lanewise(VectorOperators.ASHR, 16));
+                x = s01.reinterpretAsInts();
+                i01 = i01.add(x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(x.lanewise(VectorOperators.ASHR, 16));
             }
             int q = g * PANEL;
-            f00 = ((FloatVector) INT_ZERO.or(i00).sub(IntVector.fromArray(I, gs, q).mul(za)).convertShape(VectorOperators.I2F, F, 0))
-                    .mul(FloatVector.fromArray(F, gw, q)).add(f00);
-            f01 = ((FloatVector) INT_ZERO.or(i01).sub(IntVector.fromArray(I, gs, q + IL).mul(za)).convertShape(VectorOperators.I2F, F, 0))
-                    .mul(FloatVector.fromArray(F, gw, q + IL)).add(f01);
+            f00 = f00.add(((FloatVector) i00.sub(IntVector.fromArray(I, gs, q).mul(za)).convertShape(VectorOperators.I2F, F, 0))
+                    .mul(FloatVector.fromArray(F, gw, q)));
+            f01 = f01.add(((FloatVector) i01.sub(IntVector.fromArray(I, gs, q + IL).mul(za)).convertShape(VectorOperators.I2F, F, 0))
+                    .mul(FloatVector.fromArray(F, gw, q + IL)));
         }
-        FLOAT_NEG_ZERO.add(f00).intoArray(acc, 0);
-        FLOAT_NEG_ZERO.add(f01).intoArray(acc, IL);
+        f00.intoArray(acc, 0);
+        f01.intoArray(acc, IL);
     }
 }
