@@ -10,8 +10,9 @@ package io.github.dllmquant.core.kernels.integer;
  *   <li>int8 weights, one group per row: exact int32 dots (operands that both reach −128 through
  *       weights shifted by one, see {@link #gemm(Int8Weights, QuantizedActivations, float[], int, int)}),
  *       the scalar specification's epilogue: bit-identical to it.</li>
- *   <li>int4 weights with groups, zeros in [0, 15], group sizes a multiple of 32: {@link Int4OuterTiles}, vector
- *       lanes over output rows (panels of weights unpacked once per call and thread, met by every token), the
+ *   <li>int4 weights in the panel layout (groups, zeros in [0, 15], group sizes a multiple of 32):
+ *       {@link Int4OuterTiles} (4 tokens or more; panels unpacked once per call and thread, met by every token) and
+ *       {@link Int4NibbleTiles} (1-3 tokens, nibbles unpacked in registers), vector lanes over output rows, the
  *       scalar specification's operations per cell: bit-identical to it.</li>
  * </ul>
  */
@@ -152,20 +153,27 @@ final class Int16Gemm {
     // ---------------------------------------------------------------- int4, grouped
 
     /**
-     * Whether {@link #gemm(Int4Weights, QuantizedActivations, float[], int, int)} applies: depends on the
-     * operands only (never on the row range), so every row of one call takes the same path.
+     * Whether {@link #gemm(Int4Weights, QuantizedActivations, float[], int, int)} applies: to the weights held in the
+     * panel layout ({@link Int4Weights#panelled()}), for any number of tokens; depends on the operands only (never on
+     * the row range), so every row of one call takes the same path.
      */
     static boolean covers(Int4Weights w, QuantizedActivations a) {
-        // int16 lane bound of Int4OuterTiles: 16 products |q − z| ≤ 15 times |code| ≤ 128 per short
-        return w.groups() > 1 && w.zerosInNibbleRange() && a.tokens() >= 4 && Int4OuterTiles.groupFits(w.groupSize());
+        // int16 lane bound of the outer tiles: 16 products |q − z| ≤ 15 (or q ≤ 15) times |code| ≤ 128 per short
+        return w.panelled();
     }
 
     /**
-     * Grouped int4 GEMM of rows {@code [rowStart, rowEnd)} on {@link Int4OuterTiles} (lanes over rows), bit-identical
-     * to the scalar specification: per panel of {@link Int4OuterTiles#PANEL} rows (the layout kept by
-     * {@link Int4Weights#outerPanels()}) the weights are unpacked once into per-thread scratch and met by every token.
+     * Grouped int4 GEMM of rows {@code [rowStart, rowEnd)} on the panel layout, lanes over rows, bit-identical to the
+     * scalar specification. With 4 tokens or more ({@link Int4OuterTiles}) each panel of {@link Int4OuterTiles#PANEL}
+     * rows is unpacked once into per-thread scratch as {@code q − z} and met by every token; with fewer
+     * ({@link Int4NibbleTiles}) the tiles read the nibbles themselves. Panels are global (panel P = rows
+     * PANEL·P ..), so any row range gives the same bits (lanes outside the range are computed and dropped).
      */
     static void gemm(Int4Weights w, QuantizedActivations a, float[] y, int rowStart, int rowEnd) {
+        if (a.tokens() < 4) {
+            gemmFewTokens(w, a, y, rowStart, rowEnd);
+            return;
+        }
         int k = w.in();
         int out = w.out();
         int groups = w.groups();
@@ -176,14 +184,13 @@ final class Int16Gemm {
         int panelRows = Int4OuterTiles.PANEL;
         float[] sa = a.scales();
         int[] za = a.zeros();
-        OuterScratch sc = OuterScratch.of(tokens * half, panelRows * half, groups * panelRows);
-        int[] ap = sc.pairs;
+        OuterScratch sc = OuterScratch.of(panelRows * half, groups * panelRows);
         int[] wp = sc.panel;
         int[] gs = sc.groupSums;
         float[] gw = sc.groupScales;
         float[] acc = sc.acc;
-        Int4OuterTiles.pairs(a.wideCodes(), tokens * k, ap);
-        byte[] nibbles = w.outerPanels();
+        int[] ap = a.pairCodes();
+        byte[] nibbles = w.panelCodes();
         for (int pn = rowStart / panelRows; pn * panelRows < rowEnd; pn++) {
             Int4OuterTiles.unpack(w, nibbles, pn, sc.zeros, wp, gs, gw);
             int from = Math.max(rowStart, pn * panelRows);
@@ -207,21 +214,57 @@ final class Int16Gemm {
         }
     }
 
+    /** {@link #gemm(Int4Weights, QuantizedActivations, float[], int, int)} for 1-3 tokens: one nibble tile per panel. */
+    private static void gemmFewTokens(Int4Weights w, QuantizedActivations a, float[] y, int rowStart, int rowEnd) {
+        int k = w.in();
+        int out = w.out();
+        int groups = w.groups();
+        int groupSize = w.groupSize();
+        int tokens = a.tokens();
+        int half = k / 2;
+        int panelRows = Int4OuterTiles.PANEL;
+        float[] sa = a.scales();
+        int[] za = a.zeros();
+        int[] aSums = a.sums();
+        int[] ap = a.pairCodes();
+        byte[] nibbles = w.panelCodes();
+        int[] zeros = w.zeros();
+        int[] sums = w.sums();
+        float[] scales = w.scales();
+        float[] acc = OuterScratch.of(0, 0).acc;
+        for (int pn = rowStart / panelRows; pn * panelRows < rowEnd; pn++) {
+            int base = pn * half * panelRows;
+            int meta = pn * groups * panelRows;
+            switch (tokens) {
+                case 1 -> Int4NibbleTiles.gemv1(ap, 0, nibbles, base, zeros, sums, scales, meta, aSums, 0, za[0],
+                        groups, groupSize, acc);
+                case 2 -> Int4NibbleTiles.gemv2(ap, 0, half, nibbles, base, zeros, sums, scales, meta, aSums, 0, za[0], za[1],
+                        groups, groupSize, acc);
+                default -> Int4NibbleTiles.gemv3(ap, 0, half, nibbles, base, zeros, sums, scales, meta, aSums, 0, za[0], za[1],
+                        za[2], groups, groupSize, acc);
+            }
+            int from = Math.max(rowStart, pn * panelRows);
+            int to = Math.min(rowEnd, (pn + 1) * panelRows);
+            int lane0 = from - pn * panelRows;
+            for (int t = 0; t < tokens; t++) {
+                for (int o = from; o < to; o++) {
+                    y[t * out + o] = acc[t * panelRows + o - from + lane0] * sa[t];
+                }
+            }
+        }
+    }
+
     /** Per-thread buffers of the grouped int4 GEMM, grown on demand. */
     private static final class OuterScratch {
         private static final ThreadLocal<OuterScratch> LOCAL = ThreadLocal.withInitial(OuterScratch::new);
-        int[] pairs = new int[0];
         final short[] zeros = new short[2 * Int16Tiles.SL];
         int[] panel = new int[0];
         int[] groupSums = new int[0];
         float[] groupScales = new float[0];
         final float[] acc = new float[4 * Int4OuterTiles.PANEL];
 
-        static OuterScratch of(int pairInts, int panelInts, int groupLanes) {
+        static OuterScratch of(int panelInts, int groupLanes) {
             OuterScratch s = LOCAL.get();
-            if (s.pairs.length < pairInts) {
-                s.pairs = new int[pairInts];
-            }
             if (s.panel.length < panelInts) {
                 s.panel = new int[panelInts];
             }

@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Layouts. Activations as int pairs ({@link #pairs}): int {@code p} of a token holds its codes {@code 2p}
  * (low short) and {@code 2p + 1} (high), so one 32-bit broadcast from memory gives every lane both codes of a
  * pair step. Weights {@code q − z} of a panel of {@link #PANEL} rows ({@link #unpack} from the nibble layout of
- * {@link #panels}, kept by {@link Int4Weights#outerPanels()}), k-major and pair-interleaved: per pair step two int
+ * {@link #panels}, the one code layout of {@link Int4Weights#panelled()} weights), k-major and pair-interleaved: per pair step two int
  * vectors, vector v holding rows {@code v·IL .. v·IL + IL − 1}, int lane r = the row's elements {@code 2p} (low
  * short) and {@code 2p + 1} (high). Transposing the row-major nibbles per call instead (gathers of stride k/2)
  * cost ~9 ms per 4096 × 4096 matrix and thread against ~1.2 ms for this unpacking (attempt 61).
@@ -66,26 +66,24 @@ final class Int4OuterTiles {
     }
 
     /**
-     * All codes of {@code w} in panels of {@link #PANEL} rows (rows past {@code out} are code 0): panel P at
-     * {@code P·SL·k/2}, per pair step p {@code SL} bytes; byte b holds, low nibble, element {@code 2p + b % 2} of row
-     * {@code P·PANEL + b/2} (short lane b of the step's vector 0) and, high nibble, the same element of row
-     * {@code P·PANEL + IL + b/2} (vector 1). One zero-extending load then gives both vectors of a step.
+     * All codes {@code q[o·in + i]} (unsigned bytes, {@code out} rows of {@code in}) in panels of {@link #PANEL} rows
+     * (rows past {@code out} are code 0): panel P at {@code P·SL·in/2}, per pair step p {@code SL} bytes; byte b holds,
+     * low nibble, element {@code 2p + b % 2} of row {@code P·PANEL + b/2} (short lane b of the step's vector 0) and,
+     * high nibble, the same element of row {@code P·PANEL + IL + b/2} (vector 1). One zero-extending load then gives
+     * both vectors of a step. The only code layout {@link Int4Weights#panelled()} weights hold.
      */
-    static byte[] panels(Int4Weights w) {
-        int k = w.in();
-        int out = w.out();
+    static byte[] panels(byte[] q, int out, int in) {
         int panels = (out + PANEL - 1) / PANEL;
-        byte[] dst = new byte[panels * SL * (k / 2)];
+        byte[] dst = new byte[panels * SL * (in / 2)];
         for (int pn = 0; pn < panels; pn++) {
-            for (int p = 0; p < k / 2; p++) {
-                int at = (pn * (k / 2) + p) * SL;
-                for (int b = 0; b < SL; b++) {
-                    int o0 = pn * PANEL + b / 2;
-                    int o1 = o0 + IL;
+            for (int b = 0; b < SL; b++) {
+                int o0 = pn * PANEL + b / 2;
+                int o1 = o0 + IL;
+                for (int p = 0; p < in / 2; p++) {
                     int i = 2 * p + b % 2;
-                    int lo = o0 < out ? w.code(o0, i) : 0;
-                    int hi = o1 < out ? w.code(o1, i) : 0;
-                    dst[at + b] = (byte) (lo | hi << 4);
+                    int lo = o0 < out ? q[o0 * in + i] & 0x0F : 0;
+                    int hi = o1 < out ? q[o1 * in + i] & 0x0F : 0;
+                    dst[(pn * (in / 2) + p) * SL + b] = (byte) (lo | hi << 4);
                 }
             }
         }
@@ -93,27 +91,28 @@ final class Int4OuterTiles {
     }
 
     /**
-     * Unpacks panel {@code pn} of {@link Int4Weights#outerPanels()} into {@code panel} as {@code q − z} (the int layout of
+     * Unpacks panel {@code pn} of {@link Int4Weights#panelCodes()} into {@code panel} as {@code q − z} (the int layout of
      * the class comment, {@code PANEL·k/2} ints), the rows' per-group {@code Σ(q − z)} into {@code gs} and scales into
      * {@code gw} ({@code PANEL} per group; 0 for rows past {@code out}, whose lanes then compute 0).
      * {@code zs}: scratch of {@code 2·SL} shorts.
      */
     static void unpack(Int4Weights w, byte[] nibbles, int pn, short[] zs, int[] panel, int[] gs, float[] gw) {
         int k = w.in();
-        int out = w.out();
         int groups = w.groups();
         int groupSize = w.groupSize();
         int groupPairs = groupSize / 2;
+        // panel-ordered, zero-padded: group g of this panel's rows at meta + g·PANEL
         int[] zeros = w.zeros();
         int[] sums = w.sums();
         float[] scales = w.scales();
+        int meta = pn * groups * PANEL;
         int base = pn * (k / 2) * SL;
         for (int g = 0; g < groups; g++) {
             for (int r = 0; r < PANEL; r++) {
-                int o = pn * PANEL + r;
-                int z = o < out ? zeros[o * groups + g] : 0;
-                gs[g * PANEL + r] = o < out ? sums[o * groups + g] - groupSize * z : 0;
-                gw[g * PANEL + r] = o < out ? scales[o * groups + g] : 0f;
+                int m = meta + g * PANEL + r;
+                int z = zeros[m];
+                gs[g * PANEL + r] = sums[m] - groupSize * z;
+                gw[g * PANEL + r] = scales[m];
                 // short lanes 2r', 2r' + 1 of vector r / IL
                 int lane = (r / IL) * SL + 2 * (r % IL);
                 zs[lane] = (short) z;

@@ -1,23 +1,37 @@
 package io.github.dllmquant.core.kernels.integer;
 
+import io.github.dllmquant.core.kernels.KernelProvider;
 import io.github.dllmquant.core.quant.QuantizedWeight;
 
 /**
- * A {@link QuantizedWeight} of 2..4 bits packed two codes per byte for the int4 GEMMs (W4A8, W4A4),
- * in the nibble order of ggml's Q4_0 generalised to a block of {@code B} elements: within each block,
- * byte {@code j} holds element {@code j} in its low nibble and element {@code j + B/2} in its high
- * nibble. After unpacking (AND and shift only) the low nibbles are the block's first half and the high
- * nibbles its second half, each matching a contiguous run of activation bytes: no shuffles. The Panama
- * kernels use {@code B} = two vectors' worth of 16-bit lanes ({@code B = 32} at 256 bits, as ggml).
+ * A {@link QuantizedWeight} of 2..4 bits packed two codes per byte for the int4 GEMMs (W4A8, W4A4), in ONE of two
+ * layouts, chosen at construction; only that layout is held, and {@link #bytes()} counts every array held.
+ *
+ * <p><b>Panel layout</b> ({@link #panelled()}): grouped weights the outer-product tiles take ({@link #panelLayout}:
+ * Panama kernels, more than one group per row, every zero point in [0, 15], a group size that is a multiple of 32).
+ * The codes are in the panel order of {@link Int4OuterTiles#panels} ({@link Int4OuterTiles#PANEL} rows per panel,
+ * k-major, rows past {@code out} code 0), read by {@link Int4OuterTiles} (4 tokens or more) and
+ * {@link Int4NibbleTiles} (fewer); scales, zeros and code sums are in panel order too ({@link #meta}), zero-padded to
+ * whole panels, so a tile loads one group's values for a panel's rows as one vector. Until session 7 these weights
+ * kept the row-major nibbles below as well and built the panels on the first call with 4 tokens or more: another
+ * 0.5 byte per weight that {@code bytes()} did not count (INT-KERNELS attempts 62, 90).
+ *
+ * <p><b>Row-major layout</b>, for every other weight (one group per row, a zero point outside [0, 15], a group size
+ * the outer tiles cannot take, or the scalar kernels): the nibble order of ggml's Q4_0 generalised to a block of
+ * {@code B} elements: within each block, byte {@code j} holds element {@code j} in its low nibble and element
+ * {@code j + B/2} in its high nibble. After unpacking (AND and shift only) the low nibbles are the block's first
+ * half and the high nibbles its second half, each matching a contiguous run of activation bytes: no shuffles. The
+ * Panama kernels use {@code B} = two vectors' worth of 16-bit lanes ({@code B = 32} at 256 bits, as ggml).
  *
  * <p>Nibbles stay unsigned ({@code q ∈ [0, 15]}); zero points are handled by the correction
  * {@code Σ (q − z)(a − za) = Σ q·a − za·Σ q − z·Σ a + n·z·za}, with {@code Σ q} per (row, group) kept here
  * and {@code Σ a} per (token, group) computed once while quantizing the activations.
  * <pre>
- *   packed[o·in/2 + b·B/2 + j] = q[o][b·B + j] | q[o][b·B + j + B/2] &lt;&lt; 4      j &lt; B/2
- *   zeros[o·groups + g]        = z[o][g]                      (raw, uncentred)
- *   sums[o·groups + g]         = Σ_{i in group g} q[o][i]
- *   W[o][i]                    = scales[o·groups + g] · (q[o][i] − zeros[o·groups + g])
+ *   packed[o·in/2 + b·B/2 + j] = q[o][b·B + j] | q[o][b·B + j + B/2] &lt;&lt; 4      j &lt; B/2 (row-major layout)
+ *   zeros[meta(o, g)]          = z[o][g]                      (raw, uncentred)
+ *   sums[meta(o, g)]           = Σ_{i in group g} q[o][i]
+ *   W[o][i]                    = scales[meta(o, g)] · (q[o][i] − zeros[meta(o, g)])
+ *   meta(o, g)                 = o·groups + g   (row-major),   (o/PANEL·groups + g)·PANEL + o%PANEL   (panels)
  * </pre>
  */
 public final class Int4Weights {
@@ -27,13 +41,16 @@ public final class Int4Weights {
     private final int groupSize;
     private final int bits;
     private final int block;
-    private final byte[] packed;
+    /** Row-major nibbles, or the panel layout when {@code panel > 0}. */
+    private final byte[] codes;
+    /** Rows per panel of the panel layout; 0 for the row-major layout. */
+    private final int panel;
     private final float[] scales;
     private final int[] zeros;
     private final int[] sums;
+    /** Row-major layout only (the k-lane grouped kernel's correction); empty for panels. */
     private final float[] zeroCorrection;
     private final boolean zerosInNibbleRange;
-    private volatile byte[] outerPanels;
 
     private Int4Weights(QuantizedWeight w, int block) {
         this.out = w.out();
@@ -42,13 +59,10 @@ public final class Int4Weights {
         this.bits = w.bits();
         this.block = block;
         int groups = w.groups();
-        this.scales = w.scales().clone();
-        this.zeros = Int8Weights.integerZeros(w, 0);
-        this.sums = new int[out * groups];
-        this.packed = new byte[out * (in / 2)];
+        int[] rawZeros = Int8Weights.integerZeros(w, 0);
+        int[] rawSums = new int[out * groups];
         byte[] q = w.codes();
         int maxCode = w.maxCode();
-        int half = block / 2;
         for (int o = 0; o < out; o++) {
             for (int i = 0; i < in; i++) {
                 int code = q[o * in + i] & 0xFF;
@@ -56,27 +70,65 @@ public final class Int4Weights {
                     throw new IllegalArgumentException("weight code " + code + " at (" + o + ", " + i
                             + ") exceeds the " + bits + "-bit maximum " + maxCode);
                 }
-                sums[o * groups + i / groupSize] += code;
-                int b = i / block;
+                rawSums[o * groups + i / groupSize] += code;
+            }
+        }
+        boolean inRange = true;
+        for (int z : rawZeros) {
+            inRange &= z >= 0 && z <= 15;
+        }
+        this.zerosInNibbleRange = inRange;
+        this.panel = panelLayout(groups, groupSize, inRange) ? Int4OuterTiles.PANEL : 0;
+        if (panel > 0) {
+            this.codes = Int4OuterTiles.panels(q, out, in);
+            int rows = (out + panel - 1) / panel * panel;
+            this.scales = new float[rows * groups];
+            this.zeros = new int[rows * groups];
+            this.sums = new int[rows * groups];
+            float[] rawScales = w.scales();
+            for (int o = 0; o < out; o++) {
+                for (int g = 0; g < groups; g++) {
+                    int m = meta(o, g);
+                    scales[m] = rawScales[o * groups + g];
+                    zeros[m] = rawZeros[o * groups + g];
+                    sums[m] = rawSums[o * groups + g];
+                }
+            }
+            this.zeroCorrection = new float[0];
+            return;
+        }
+        this.scales = w.scales().clone();
+        this.zeros = rawZeros;
+        this.sums = rawSums;
+        this.codes = new byte[out * (in / 2)];
+        int half = block / 2;
+        for (int o = 0; o < out; o++) {
+            for (int i = 0; i < in; i++) {
+                int code = q[o * in + i] & 0xFF;
                 int j = i % block;
-                int at = o * (in / 2) + b * half + j % half;
-                packed[at] |= (byte) (j < half ? code : code << 4);
+                codes[o * (in / 2) + (i / block) * half + j % half] |= (byte) (j < half ? code : code << 4);
             }
         }
         // Σ_g sw·Σ_i (q − z) per row: with zeros subtracted while unpacking, the activation zero point
-        // contributes −za·zeroCorrection[o] (used by the grouped Panama kernel)
+        // contributes −za·zeroCorrection[o] (used by the grouped k-lane Panama kernel)
         this.zeroCorrection = new float[out];
-        boolean inRange = true;
         for (int o = 0; o < out; o++) {
             double c = 0;
             for (int g = 0; g < groups; g++) {
-                int z = zeros[o * groups + g];
-                inRange &= z >= 0 && z <= 15;
-                c += (double) scales[o * groups + g] * (sums[o * groups + g] - (long) groupSize * z);
+                c += (double) scales[o * groups + g] * (sums[o * groups + g] - (long) groupSize * zeros[o * groups + g]);
             }
             zeroCorrection[o] = (float) c;
         }
-        this.zerosInNibbleRange = inRange;
+    }
+
+    /**
+     * Whether weights of this grouping get the panel layout: the Panama kernels are in use (the panel width is their
+     * vector width), more than one group per row, zeros in [0, 15] (the int16 bound of the outer tiles) and whole
+     * chunks of pair steps per group ({@link Int4OuterTiles#groupFits}). Tested in this order so that without the
+     * vector module no Panama class is loaded.
+     */
+    static boolean panelLayout(int groups, int groupSize, boolean zerosInNibbleRange) {
+        return groups > 1 && zerosInNibbleRange && KernelProvider.panama() && Int4OuterTiles.groupFits(groupSize);
     }
 
     /**
@@ -131,60 +183,75 @@ public final class Int4Weights {
         return block;
     }
 
-    /** The unsigned code at {@code (o, i)}, read back from the packed layout. */
+    /** The unsigned code at {@code (o, i)}, read back from whichever layout is held. */
     public int code(int o, int i) {
+        if (panel > 0) {
+            int il = panel / 2;
+            int r = o % panel;
+            // pair step (o/PANEL, i/2) is PANEL bytes: byte 2·(r mod IL) + i%2, low nibble for r < IL, high above
+            int v = codes[((o / panel) * (in / 2) + i / 2) * panel + 2 * (r % il) + (i & 1)] & 0xFF;
+            return r < il ? v & 0x0F : v >>> 4;
+        }
         int half = block / 2;
         int j = i % block;
-        int b = packed[o * (in / 2) + (i / block) * half + j % half] & 0xFF;
+        int b = codes[o * (in / 2) + (i / block) * half + j % half] & 0xFF;
         return j < half ? b & 0x0F : b >>> 4;
     }
 
-    byte[] packed() {
-        return packed;
+    /** Whether the codes are held in the panel layout (see the class comment); otherwise as row-major nibbles. */
+    public boolean panelled() {
+        return panel > 0;
     }
 
+    /** Index of (row {@code o}, group {@code g}) in {@link #scales()}, {@link #zeros()} and {@link #sums()}, either layout. */
+    int meta(int o, int g) {
+        int groups = in / groupSize;
+        return panel > 0 ? ((o / panel) * groups + g) * panel + o % panel : o * groups + g;
+    }
+
+    /** The row-major nibbles; only for weights that are not {@link #panelled()}. */
+    byte[] packed() {
+        if (panel > 0) {
+            throw new IllegalStateException("int4 weights held in the panel layout have no row-major nibbles");
+        }
+        return codes;
+    }
+
+    /** The panel layout of {@link Int4OuterTiles#panels}; only for {@link #panelled()} weights. */
+    byte[] panelCodes() {
+        if (panel == 0) {
+            throw new IllegalStateException("int4 weights held row-major have no panel layout");
+        }
+        return codes;
+    }
+
+    /** Scales at {@link #meta} (the live array). */
     float[] scales() {
         return scales;
     }
 
+    /** Raw zero points at {@link #meta} (the live array). */
     int[] zeros() {
         return zeros;
     }
 
+    /** Code sums {@code Σ q} at {@link #meta} (the live array). */
     int[] sums() {
         return sums;
     }
 
+    /** Row-major layout only: {@code Σ_g sw·Σ(q − z)} per row. */
     float[] zeroCorrection() {
         return zeroCorrection;
     }
 
-    /** Whether every zero point lies in [0, 15], so {@code q − z} fits the int16 bounds of the grouped kernel. */
+    /** Whether every zero point lies in [0, 15], so {@code q − z} fits the int16 bounds of the grouped kernels. */
     boolean zerosInNibbleRange() {
         return zerosInNibbleRange;
     }
 
-    /**
-     * The codes in the panel layout of {@link Int4OuterTiles#panels} (the grouped GEMM with lanes over rows), built on
-     * first use and kept: another 0.5 byte per weight, not counted in {@link #bytes()} (a transposition per call cost
-     * ~10x the unpacking, INT-KERNELS attempt 61).
-     */
-    byte[] outerPanels() {
-        byte[] p = outerPanels;
-        if (p == null) {
-            synchronized (this) {
-                p = outerPanels;
-                if (p == null) {
-                    p = Int4OuterTiles.panels(this);
-                    outerPanels = p;
-                }
-            }
-        }
-        return p;
-    }
-
-    /** Bytes held: packed codes, scales, zeros and sums. */
+    /** Bytes held: the codes in the one layout kept, scales, zeros, sums and the row-major layout's zero correction. */
     public long bytes() {
-        return packed.length + 4L * (scales.length + zeros.length + sums.length + zeroCorrection.length);
+        return codes.length + 4L * (scales.length + zeros.length + sums.length + zeroCorrection.length);
     }
 }

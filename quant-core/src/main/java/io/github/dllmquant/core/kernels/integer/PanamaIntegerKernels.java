@@ -252,6 +252,12 @@ final class PanamaIntegerKernels implements IntegerKernels {
             throw new IllegalArgumentException("int4 weights packed with block " + w.block()
                     + ", this kernel needs " + Int4Tiles.BLOCK + " (pack with int4Block())");
         }
+        if (Int16Gemm.covers(w, a)) {
+            // the panel layout, the only one these weights hold: every token count
+            Int16Gemm.gemm(w, a, y, rowStart, rowEnd);
+            return;
+        }
+        // row-major nibbles: weights the outer tiles cannot take (one group, zeros outside [0, 15], other group sizes)
         int k = w.in();
         int rowBytes = k / 2;
         int out = w.out();
@@ -261,10 +267,6 @@ final class PanamaIntegerKernels implements IntegerKernels {
         byte[] wp = w.packed();
         byte[] ac = a.codes();
         int flush = Int4Tiles.flushBlocks(a.quantizer().bits());
-        if (Int16Gemm.covers(w, a)) {
-            Int16Gemm.gemm(w, a, y, rowStart, rowEnd);
-            return;
-        }
         if (groups > 1 && w.zerosInNibbleRange()) {
             gemmGrouped(w, a, y, rowStart, rowEnd, flush);
             return;
@@ -310,8 +312,10 @@ final class PanamaIntegerKernels implements IntegerKernels {
     }
 
     /**
-     * The grouped int4 GEMM: float lane accumulation across groups (see {@link Int4GroupedTiles}), then
-     * {@code y = sa·(Σ − za·Σ_g sw·Σ(q − z))}. Agrees with the scalar spec to float rounding only.
+     * The grouped int4 GEMM on row-major nibbles, for grouped weights with zeros in [0, 15] that are not
+     * {@link Int4Weights#panelled()} (a group size that is not a multiple of 32): float lane accumulation across
+     * groups (see {@link Int4GroupedTiles}), then {@code y = sa·(Σ − za·Σ_g sw·Σ(q − z))}. Agrees with the scalar
+     * spec to float rounding only.
      */
     private static void gemmGrouped(Int4Weights w, QuantizedActivations a, float[] y, int rowStart, int rowEnd, int flush) {
         int k = w.in();

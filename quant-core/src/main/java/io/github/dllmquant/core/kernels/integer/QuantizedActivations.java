@@ -29,6 +29,8 @@ public final class QuantizedActivations {
     private boolean fullNegativeRange;
     /** The codes widened to 16 bits for the Panama GEMMs, made on first use after each quantization. */
     private volatile short[] wideCodes;
+    /** The codes as int pairs for the grouped int4 tiles ({@link Int4OuterTiles#pairs}), made on first use likewise. */
+    private volatile int[] pairCodes;
 
     /**
      * Allocates buffers for {@code tokens} rows of {@code k} features, with code sums per group of
@@ -112,6 +114,7 @@ public final class QuantizedActivations {
         this.quantizer = quantizer;
         this.fullNegativeRange = fullNegativeRange;
         this.wideCodes = wide;
+        this.pairCodes = null;
     }
 
     /**
@@ -131,5 +134,25 @@ public final class QuantizedActivations {
             }
         }
         return wide;
+    }
+
+    /**
+     * {@link #codes()} as int pairs ({@code tokens·k/2}; int {@code p} of a token = codes {@code 2p} (low short) and
+     * {@code 2p + 1} (high), see {@link Int4OuterTiles#pairs}): made once per quantization by whichever GEMM thread
+     * asks first and shared by all, like {@link #wideCodes()} (each thread made its own copy until session 7).
+     */
+    int[] pairCodes() {
+        int[] p = pairCodes;
+        if (p == null) {
+            synchronized (this) {
+                p = pairCodes;
+                if (p == null) {
+                    p = new int[codes.length / 2];
+                    Int4OuterTiles.pairs(wideCodes(), codes.length, p);
+                    pairCodes = p;
+                }
+            }
+        }
+        return p;
     }
 }

@@ -92,26 +92,22 @@ public final class ScalarIntegerKernels implements IntegerKernels {
         int out = w.out();
         int groupSize = w.groupSize();
         int groups = w.groups();
-        int block = w.block();
-        int half = block / 2;
-        byte[] packed = w.packed();
         byte[] ac = a.codes();
-        for (int t = 0; t < a.tokens(); t++) {
-            int za = a.zeros()[t];
-            for (int o = rowStart; o < rowEnd; o++) {
+        // one row's unsigned codes, read from whichever layout the weights hold (row-major nibbles or panels)
+        int[] q = new int[in];
+        for (int o = rowStart; o < rowEnd; o++) {
+            for (int i = 0; i < in; i++) {
+                q[i] = w.code(o, i);
+            }
+            for (int t = 0; t < a.tokens(); t++) {
+                int za = a.zeros()[t];
                 float acc = 0f;
                 for (int g = 0; g < groups; g++) {
                     int dot = 0;
-                    for (int b = g * groupSize; b < (g + 1) * groupSize; b += block) {
-                        int pOff = o * (in / 2) + b / 2;
-                        int aOff = t * in + b;
-                        for (int j = 0; j < half; j++) {
-                            // low nibble: element j of the block; high nibble: element j + B/2
-                            int v = packed[pOff + j] & 0xFF;
-                            dot += (v & 0x0F) * ac[aOff + j] + (v >>> 4) * ac[aOff + j + half];
-                        }
+                    for (int i = g * groupSize; i < (g + 1) * groupSize; i++) {
+                        dot += q[i] * ac[t * in + i];
                     }
-                    int wg = o * groups + g;
+                    int wg = w.meta(o, g);
                     long exact = IntegerKernels.correctedDot(dot, w.sums()[wg], a.sums()[t * groups + g],
                             w.zeros()[wg], za, groupSize);
                     acc += (float) exact * w.scales()[wg];
