@@ -10,10 +10,9 @@ package io.github.dllmquant.core.kernels.integer;
  *   <li>int8 weights, one group per row: exact int32 dots (operands that both reach −128 through
  *       weights shifted by one, see {@link #gemm(Int8Weights, QuantizedActivations, float[], int, int)}),
  *       the scalar specification's epilogue: bit-identical to it.</li>
- *   <li>int4 weights in the panel layout (groups, zeros in [0, 15], group sizes a multiple of 32):
- *       {@link Int4OuterTiles} (4 tokens or more; panels unpacked once per call and thread, met by every token) and
- *       {@link Int4NibbleTiles} (1-3 tokens, nibbles unpacked in registers), vector lanes over output rows, the
- *       scalar specification's operations per cell: bit-identical to it.</li>
+ *   <li>int4 weights in the panel layout (groups, zeros in [0, 15], group sizes a multiple of 32): tiles of 1-4
+ *       tokens with vector lanes over output rows that unpack the nibbles in registers ({@link Int4NibbleTiles}),
+ *       the scalar specification's operations per cell: bit-identical to it.</li>
  * </ul>
  */
 final class Int16Gemm {
@@ -23,6 +22,14 @@ final class Int16Gemm {
     /** Elements per K block of the int8 kernel. */
     static final int KC = Integer.getInteger("dllmq.int.kc", 4096);
     private static final int SL = Int16Tiles.SL;
+    /**
+     * Tokens per block of the grouped int4 GEMM: their activation pairs (2·K bytes per token) stay in L2 while every
+     * panel of the row range meets them. No difference measured at K = 4096 against no blocking (INT-KERNELS attempt
+     * 93); it bounds the pairs streamed per panel for long rows (K = 14336: 7 MB at M = 256 unblocked).
+     */
+    static final int TOKEN_BLOCK = Math.max(4, Integer.getInteger("dllmq.int4.tokenBlock", 32) & ~3);
+    /** Per-thread output lanes of the grouped int4 tiles: 4 tokens × one panel. */
+    private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[4 * Int4OuterTiles.PANEL]);
     private static final ThreadLocal<short[]> SCRATCH = new ThreadLocal<>();
 
     private Int16Gemm() {
@@ -158,64 +165,18 @@ final class Int16Gemm {
      * the row range), so every row of one call takes the same path.
      */
     static boolean covers(Int4Weights w, QuantizedActivations a) {
-        // int16 lane bound of the outer tiles: 16 products |q − z| ≤ 15 (or q ≤ 15) times |code| ≤ 128 per short
+        // the panel layout exists only for weights the tiles take (zeros in [0, 15], whole 16-step int16 chunks per group)
         return w.panelled();
     }
 
     /**
-     * Grouped int4 GEMM of rows {@code [rowStart, rowEnd)} on the panel layout, lanes over rows, bit-identical to the
-     * scalar specification. With 4 tokens or more ({@link Int4OuterTiles}) each panel of {@link Int4OuterTiles#PANEL}
-     * rows is unpacked once into per-thread scratch as {@code q − z} and met by every token; with fewer
-     * ({@link Int4NibbleTiles}) the tiles read the nibbles themselves. Panels are global (panel P = rows
+     * Grouped int4 GEMM of rows {@code [rowStart, rowEnd)} on the panel layout ({@link Int4OuterTiles#panels}), lanes
+     * over rows, bit-identical to the scalar specification: per block of {@link #TOKEN_BLOCK} tokens (their activation
+     * pairs stay in L2 while every panel meets them) and per panel of {@link Int4OuterTiles#PANEL} rows, tiles of up to
+     * 4 tokens ({@link Int4NibbleTiles}) that unpack the nibbles in registers. Panels are global (panel P = rows
      * PANEL·P ..), so any row range gives the same bits (lanes outside the range are computed and dropped).
      */
     static void gemm(Int4Weights w, QuantizedActivations a, float[] y, int rowStart, int rowEnd) {
-        if (a.tokens() < 4) {
-            gemmFewTokens(w, a, y, rowStart, rowEnd);
-            return;
-        }
-        int k = w.in();
-        int out = w.out();
-        int groups = w.groups();
-        int groupPairs = w.groupSize() / 2;
-        int tokens = a.tokens();
-        int tokens4 = tokens & ~3;
-        int half = k / 2;
-        int panelRows = Int4OuterTiles.PANEL;
-        float[] sa = a.scales();
-        int[] za = a.zeros();
-        OuterScratch sc = OuterScratch.of(panelRows * half, groups * panelRows);
-        int[] wp = sc.panel;
-        int[] gs = sc.groupSums;
-        float[] gw = sc.groupScales;
-        float[] acc = sc.acc;
-        int[] ap = a.pairCodes();
-        byte[] nibbles = w.panelCodes();
-        for (int pn = rowStart / panelRows; pn * panelRows < rowEnd; pn++) {
-            Int4OuterTiles.unpack(w, nibbles, pn, sc.zeros, wp, gs, gw);
-            int from = Math.max(rowStart, pn * panelRows);
-            int to = Math.min(rowEnd, (pn + 1) * panelRows);
-            int lane0 = from - pn * panelRows;
-            int t = 0;
-            for (; t < tokens4; t += 4) {
-                Int4OuterTiles.outer4x2(ap, t * half, half, wp, gs, gw, za, t, groups, groupPairs, acc);
-                for (int i = 0; i < 4; i++) {
-                    for (int o = from; o < to; o++) {
-                        y[(t + i) * out + o] = acc[i * panelRows + o - from + lane0] * sa[t + i];
-                    }
-                }
-            }
-            for (; t < tokens; t++) {
-                Int4OuterTiles.outer1x2(ap, t * half, wp, gs, gw, za[t], groups, groupPairs, acc);
-                for (int o = from; o < to; o++) {
-                    y[t * out + o] = acc[o - from + lane0] * sa[t];
-                }
-            }
-        }
-    }
-
-    /** {@link #gemm(Int4Weights, QuantizedActivations, float[], int, int)} for 1-3 tokens: one nibble tile per panel. */
-    private static void gemmFewTokens(Int4Weights w, QuantizedActivations a, float[] y, int rowStart, int rowEnd) {
         int k = w.in();
         int out = w.out();
         int groups = w.groups();
@@ -231,48 +192,36 @@ final class Int16Gemm {
         int[] zeros = w.zeros();
         int[] sums = w.sums();
         float[] scales = w.scales();
-        float[] acc = OuterScratch.of(0, 0).acc;
-        for (int pn = rowStart / panelRows; pn * panelRows < rowEnd; pn++) {
-            int base = pn * half * panelRows;
-            int meta = pn * groups * panelRows;
-            switch (tokens) {
-                case 1 -> Int4NibbleTiles.gemv1(ap, 0, nibbles, base, zeros, sums, scales, meta, aSums, 0, za[0],
-                        groups, groupSize, acc);
-                case 2 -> Int4NibbleTiles.gemv2(ap, 0, half, nibbles, base, zeros, sums, scales, meta, aSums, 0, za[0], za[1],
-                        groups, groupSize, acc);
-                default -> Int4NibbleTiles.gemv3(ap, 0, half, nibbles, base, zeros, sums, scales, meta, aSums, 0, za[0], za[1],
-                        za[2], groups, groupSize, acc);
-            }
-            int from = Math.max(rowStart, pn * panelRows);
-            int to = Math.min(rowEnd, (pn + 1) * panelRows);
-            int lane0 = from - pn * panelRows;
-            for (int t = 0; t < tokens; t++) {
-                for (int o = from; o < to; o++) {
-                    y[t * out + o] = acc[t * panelRows + o - from + lane0] * sa[t];
+        float[] acc = ACC.get();
+        for (int tb = 0; tb < tokens; tb += TOKEN_BLOCK) {
+            int tbEnd = Math.min(tokens, tb + TOKEN_BLOCK);
+            for (int pn = rowStart / panelRows; pn * panelRows < rowEnd; pn++) {
+                int base = pn * half * panelRows;
+                int meta = pn * groups * panelRows;
+                int from = Math.max(rowStart, pn * panelRows);
+                int to = Math.min(rowEnd, (pn + 1) * panelRows);
+                int lane0 = from - pn * panelRows;
+                for (int t0 = tb; t0 < tbEnd; t0 += 4) {
+                    int n = Math.min(4, tbEnd - t0);
+                    int ao = t0 * half;
+                    int so = t0 * groups;
+                    switch (n) {
+                        case 1 -> Int4NibbleTiles.gemv1(ap, ao, nibbles, base, zeros, sums, scales, meta, aSums, so, za[t0],
+                                groups, groupSize, acc);
+                        case 2 -> Int4NibbleTiles.gemv2(ap, ao, half, nibbles, base, zeros, sums, scales, meta, aSums, so,
+                                za[t0], za[t0 + 1], groups, groupSize, acc);
+                        case 3 -> Int4NibbleTiles.gemv3(ap, ao, half, nibbles, base, zeros, sums, scales, meta, aSums, so,
+                                za[t0], za[t0 + 1], za[t0 + 2], groups, groupSize, acc);
+                        default -> Int4NibbleTiles.gemv4(ap, ao, half, nibbles, base, zeros, sums, scales, meta, aSums, so,
+                                za[t0], za[t0 + 1], za[t0 + 2], za[t0 + 3], groups, groupSize, acc);
+                    }
+                    for (int t = t0; t < t0 + n; t++) {
+                        for (int o = from; o < to; o++) {
+                            y[t * out + o] = acc[(t - t0) * panelRows + o - from + lane0] * sa[t];
+                        }
+                    }
                 }
             }
-        }
-    }
-
-    /** Per-thread buffers of the grouped int4 GEMM, grown on demand. */
-    private static final class OuterScratch {
-        private static final ThreadLocal<OuterScratch> LOCAL = ThreadLocal.withInitial(OuterScratch::new);
-        final short[] zeros = new short[2 * Int16Tiles.SL];
-        int[] panel = new int[0];
-        int[] groupSums = new int[0];
-        float[] groupScales = new float[0];
-        final float[] acc = new float[4 * Int4OuterTiles.PANEL];
-
-        static OuterScratch of(int panelInts, int groupLanes) {
-            OuterScratch s = LOCAL.get();
-            if (s.panel.length < panelInts) {
-                s.panel = new int[panelInts];
-            }
-            if (s.groupSums.length < groupLanes) {
-                s.groupSums = new int[groupLanes];
-                s.groupScales = new float[groupLanes];
-            }
-            return s;
         }
     }
 }

@@ -10,8 +10,8 @@ import io.github.dllmquant.core.quant.QuantizedWeight;
  * <p><b>Panel layout</b> ({@link #panelled()}): grouped weights the outer-product tiles take ({@link #panelLayout}:
  * Panama kernels, more than one group per row, every zero point in [0, 15], a group size that is a multiple of 32).
  * The codes are in the panel order of {@link Int4OuterTiles#panels} ({@link Int4OuterTiles#PANEL} rows per panel,
- * k-major, rows past {@code out} code 0), read by {@link Int4OuterTiles} (4 tokens or more) and
- * {@link Int4NibbleTiles} (fewer); scales, zeros and code sums are in panel order too ({@link #meta}), zero-padded to
+ * k-major, rows past {@code out} code 0), read by the tiles of {@link Int4NibbleTiles} for any number of tokens;
+ * scales, zeros and code sums are in panel order too ({@link #meta}), zero-padded to
  * whole panels, so a tile loads one group's values for a panel's rows as one vector. Until session 7 these weights
  * kept the row-major nibbles below as well and built the panels on the first call with 4 tokens or more: another
  * 0.5 byte per weight that {@code bytes()} did not count (INT-KERNELS attempts 62, 90).

@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The panel layout of grouped int4 weights (the only code layout {@link Int4Weights#panelled()} weights hold) and the
- * 1-3 token tiles on it ({@link Int4NibbleTiles}), against the scalar specification bit for bit; what
+ * 1-4 token tiles on it ({@link Int4NibbleTiles}), against the scalar specification bit for bit, cold and compiled; what
  * {@link Int4Weights#bytes()} reports against the arrays actually held; the activation pairs cached per call.
  */
 class Int4PanelTest {
@@ -57,12 +57,13 @@ class Int4PanelTest {
     }
 
     @Test
-    void fewTokenTilesEqualTheScalarSpecBitForBit() {
+    void tilesOfEveryTokenCountEqualTheScalarSpecBitForBit() {
         Random rnd = new Random(90);
-        // rows: one, below, at and past a panel (zero-padded lanes); groups: 2, 3, 5 (odd counts), long groups
+        // rows: one, below, at and past a panel (zero-padded lanes); groups: 2, 3, 5 (odd counts), long groups;
+        // tokens: each tile alone, a 4-tile with a 2-tile, and a second token block (Int16Gemm.TOKEN_BLOCK) with a tail
         int[] outs = {1, 3, PANEL, PANEL + 5, 2 * PANEL + 1};
         int[][] grouping = {{2, G}, {3, G}, {5, G}, {3, 2 * G}, {2, 4 * G}};
-        for (int tokens = 1; tokens <= 3; tokens++) {
+        for (int tokens : new int[]{1, 2, 3, 4, 6, Int16Gemm.TOKEN_BLOCK + 5}) {
             for (int out : outs) {
                 for (int[] gr : grouping) {
                     int in = gr[0] * gr[1];
@@ -85,7 +86,7 @@ class Int4PanelTest {
     }
 
     @Test
-    void fewTokenTilesExactAtTheInt16Bounds() {
+    void tilesExactAtTheInt16Bounds() {
         Random rnd = new Random(91);
         int groupSize = Math.max(G, 64);
         int in = 3 * groupSize;
@@ -104,7 +105,7 @@ class Int4PanelTest {
             }
         }
         Int4Weights w = Int4Weights.of(new QuantizedWeight(out, in, 4, groupSize, false, codes, scales, zeros), BLOCK);
-        for (int tokens = 1; tokens <= 3; tokens++) {
+        for (int tokens : new int[]{1, 2, 3, 4, 7}) {
             float[] low = new float[tokens * in];
             Arrays.fill(low, -1000f);
             float[] mixed = new float[tokens * in];
@@ -125,11 +126,11 @@ class Int4PanelTest {
     }
 
     @Test
-    void fewTokenTilesGiveTheSameBitsColdAndCompiled() {
+    void tilesGiveTheSpecBitsColdAndCompiled() {
         Random rnd = new Random(92);
         QuantizedWeight q = PanamaIntegerKernelsTest.weight(rnd, PANEL + 3, 4 * 128, 4, 128, false, false);
         Int4Weights w = Int4Weights.of(q, BLOCK);
-        for (int tokens = 1; tokens <= 3; tokens++) {
+        for (int tokens : new int[]{1, 2, 3, 4}) {
             QuantizedActivations a = quantize(PanamaIntegerKernelsTest.activations(rnd, tokens * q.in(), false),
                     tokens, q.in(), q.groupSize(), ActivationQuantizer.asymmetric(8));
             float[] scalar = gemm(SCALAR, w, a, 0, q.out(), new float[tokens * q.out()]);
