@@ -25,10 +25,12 @@ import jdk.incubator.vector.VectorSpecies;
  * float roundings, groups in order from {@code 0f}; the caller multiplies by the token scale. Zero points enter
  * only in the group epilogue, so the inner loop has no subtractions.
  *
- * <p>JIT rule (INT-KERNELS attempts 47, 74): no Vector API instance call has a loop-carried vector as its receiver
- * after its loop. The short sums enter the split as the argument of an add on a fresh zero, the int32 group sums as
- * arguments, and the float accumulators are not loop-carried at all: they live in {@code acc} (one load and store
- * per group and vector, i.e. per 64 pair steps at g = 128).
+ * <p>JIT rule (INT-KERNELS attempts 47, 74, and phi7's 80-85 in {@link Int16Tiles}): no Vector API instance call has
+ * a loop-carried vector as its receiver. Inside the loops the accumulator is the argument ({@code x.add(acc)}); after
+ * the pair-step loop the short sums enter the split as the argument of an add on {@code SHORT_ZERO}, a static final
+ * constant of exact class ({@code 0 + x == x}); the int32 group sums are only arguments; the float accumulators are
+ * not loop-carried at all: they live in {@code acc} (one load and store per group and vector, i.e. per 64 pair steps
+ * at g = 128).
  */
 final class Int4NibbleTiles {
 
@@ -40,6 +42,8 @@ final class Int4NibbleTiles {
     private static final int IL = I.length();
     private static final int PANEL = Int4OuterTiles.PANEL;
     private static final int CHUNK = Int4OuterTiles.CHUNK;
+    /** A receiver of exact class for the short sums after their loop (a factory call in the method returns the abstract type). */
+    private static final ShortVector SHORT_ZERO = ShortVector.zero(S);
 
     private Int4NibbleTiles() {
     }
@@ -65,14 +69,14 @@ final class Int4NibbleTiles {
                     ShortVector hi = q.lanewise(VectorOperators.LSHR, 4);
                     ShortVector b;
                     b = IntVector.broadcast(I, a[aOff + p]).reinterpretAsShorts();
-                    s00 = s00.add(b.mul(lo));
-                    s01 = s01.add(b.mul(hi));
+                    s00 = b.mul(lo).add(s00);
+                    s01 = b.mul(hi).add(s01);
                 }
                 // both shorts of each int lane into the int32 group sum; the loop-carried vectors only as arguments
                 IntVector x;
-                x = ShortVector.zero(S).add(s00).reinterpretAsInts();
+                x = SHORT_ZERO.add(s00).reinterpretAsInts();
                 d00 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(x.lanewise(VectorOperators.ASHR, 16)).add(d00);
-                x = ShortVector.zero(S).add(s01).reinterpretAsInts();
+                x = SHORT_ZERO.add(s01).reinterpretAsInts();
                 d01 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(x.lanewise(VectorOperators.ASHR, 16)).add(d01);
             }
             int m = meta + g * PANEL;
@@ -117,21 +121,21 @@ final class Int4NibbleTiles {
                     ShortVector hi = q.lanewise(VectorOperators.LSHR, 4);
                     ShortVector b;
                     b = IntVector.broadcast(I, a[aOff + p]).reinterpretAsShorts();
-                    s00 = s00.add(b.mul(lo));
-                    s01 = s01.add(b.mul(hi));
+                    s00 = b.mul(lo).add(s00);
+                    s01 = b.mul(hi).add(s01);
                     b = IntVector.broadcast(I, a[aOff + aStride + p]).reinterpretAsShorts();
-                    s10 = s10.add(b.mul(lo));
-                    s11 = s11.add(b.mul(hi));
+                    s10 = b.mul(lo).add(s10);
+                    s11 = b.mul(hi).add(s11);
                 }
                 // both shorts of each int lane into the int32 group sum; the loop-carried vectors only as arguments
                 IntVector x;
-                x = ShortVector.zero(S).add(s00).reinterpretAsInts();
+                x = SHORT_ZERO.add(s00).reinterpretAsInts();
                 d00 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(x.lanewise(VectorOperators.ASHR, 16)).add(d00);
-                x = ShortVector.zero(S).add(s01).reinterpretAsInts();
+                x = SHORT_ZERO.add(s01).reinterpretAsInts();
                 d01 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(x.lanewise(VectorOperators.ASHR, 16)).add(d01);
-                x = ShortVector.zero(S).add(s10).reinterpretAsInts();
+                x = SHORT_ZERO.add(s10).reinterpretAsInts();
                 d10 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(x.lanewise(VectorOperators.ASHR, 16)).add(d10);
-                x = ShortVector.zero(S).add(s11).reinterpretAsInts();
+                x = SHORT_ZERO.add(s11).reinterpretAsInts();
                 d11 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(x.lanewise(VectorOperators.ASHR, 16)).add(d11);
             }
             int m = meta + g * PANEL;
@@ -187,28 +191,28 @@ final class Int4NibbleTiles {
                     ShortVector hi = q.lanewise(VectorOperators.LSHR, 4);
                     ShortVector b;
                     b = IntVector.broadcast(I, a[aOff + p]).reinterpretAsShorts();
-                    s00 = s00.add(b.mul(lo));
-                    s01 = s01.add(b.mul(hi));
+                    s00 = b.mul(lo).add(s00);
+                    s01 = b.mul(hi).add(s01);
                     b = IntVector.broadcast(I, a[aOff + aStride + p]).reinterpretAsShorts();
-                    s10 = s10.add(b.mul(lo));
-                    s11 = s11.add(b.mul(hi));
+                    s10 = b.mul(lo).add(s10);
+                    s11 = b.mul(hi).add(s11);
                     b = IntVector.broadcast(I, a[aOff + 2 * aStride + p]).reinterpretAsShorts();
-                    s20 = s20.add(b.mul(lo));
-                    s21 = s21.add(b.mul(hi));
+                    s20 = b.mul(lo).add(s20);
+                    s21 = b.mul(hi).add(s21);
                 }
                 // both shorts of each int lane into the int32 group sum; the loop-carried vectors only as arguments
                 IntVector x;
-                x = ShortVector.zero(S).add(s00).reinterpretAsInts();
+                x = SHORT_ZERO.add(s00).reinterpretAsInts();
                 d00 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(x.lanewise(VectorOperators.ASHR, 16)).add(d00);
-                x = ShortVector.zero(S).add(s01).reinterpretAsInts();
+                x = SHORT_ZERO.add(s01).reinterpretAsInts();
                 d01 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(x.lanewise(VectorOperators.ASHR, 16)).add(d01);
-                x = ShortVector.zero(S).add(s10).reinterpretAsInts();
+                x = SHORT_ZERO.add(s10).reinterpretAsInts();
                 d10 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(x.lanewise(VectorOperators.ASHR, 16)).add(d10);
-                x = ShortVector.zero(S).add(s11).reinterpretAsInts();
+                x = SHORT_ZERO.add(s11).reinterpretAsInts();
                 d11 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(x.lanewise(VectorOperators.ASHR, 16)).add(d11);
-                x = ShortVector.zero(S).add(s20).reinterpretAsInts();
+                x = SHORT_ZERO.add(s20).reinterpretAsInts();
                 d20 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(x.lanewise(VectorOperators.ASHR, 16)).add(d20);
-                x = ShortVector.zero(S).add(s21).reinterpretAsInts();
+                x = SHORT_ZERO.add(s21).reinterpretAsInts();
                 d21 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(x.lanewise(VectorOperators.ASHR, 16)).add(d21);
             }
             int m = meta + g * PANEL;
@@ -275,35 +279,35 @@ final class Int4NibbleTiles {
                     ShortVector hi = q.lanewise(VectorOperators.LSHR, 4);
                     ShortVector b;
                     b = IntVector.broadcast(I, a[aOff + p]).reinterpretAsShorts();
-                    s00 = s00.add(b.mul(lo));
-                    s01 = s01.add(b.mul(hi));
+                    s00 = b.mul(lo).add(s00);
+                    s01 = b.mul(hi).add(s01);
                     b = IntVector.broadcast(I, a[aOff + aStride + p]).reinterpretAsShorts();
-                    s10 = s10.add(b.mul(lo));
-                    s11 = s11.add(b.mul(hi));
+                    s10 = b.mul(lo).add(s10);
+                    s11 = b.mul(hi).add(s11);
                     b = IntVector.broadcast(I, a[aOff + 2 * aStride + p]).reinterpretAsShorts();
-                    s20 = s20.add(b.mul(lo));
-                    s21 = s21.add(b.mul(hi));
+                    s20 = b.mul(lo).add(s20);
+                    s21 = b.mul(hi).add(s21);
                     b = IntVector.broadcast(I, a[aOff + 3 * aStride + p]).reinterpretAsShorts();
-                    s30 = s30.add(b.mul(lo));
-                    s31 = s31.add(b.mul(hi));
+                    s30 = b.mul(lo).add(s30);
+                    s31 = b.mul(hi).add(s31);
                 }
                 // both shorts of each int lane into the int32 group sum; the loop-carried vectors only as arguments
                 IntVector x;
-                x = ShortVector.zero(S).add(s00).reinterpretAsInts();
+                x = SHORT_ZERO.add(s00).reinterpretAsInts();
                 d00 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(x.lanewise(VectorOperators.ASHR, 16)).add(d00);
-                x = ShortVector.zero(S).add(s01).reinterpretAsInts();
+                x = SHORT_ZERO.add(s01).reinterpretAsInts();
                 d01 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(x.lanewise(VectorOperators.ASHR, 16)).add(d01);
-                x = ShortVector.zero(S).add(s10).reinterpretAsInts();
+                x = SHORT_ZERO.add(s10).reinterpretAsInts();
                 d10 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(x.lanewise(VectorOperators.ASHR, 16)).add(d10);
-                x = ShortVector.zero(S).add(s11).reinterpretAsInts();
+                x = SHORT_ZERO.add(s11).reinterpretAsInts();
                 d11 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(x.lanewise(VectorOperators.ASHR, 16)).add(d11);
-                x = ShortVector.zero(S).add(s20).reinterpretAsInts();
+                x = SHORT_ZERO.add(s20).reinterpretAsInts();
                 d20 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(x.lanewise(VectorOperators.ASHR, 16)).add(d20);
-                x = ShortVector.zero(S).add(s21).reinterpretAsInts();
+                x = SHORT_ZERO.add(s21).reinterpretAsInts();
                 d21 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(x.lanewise(VectorOperators.ASHR, 16)).add(d21);
-                x = ShortVector.zero(S).add(s30).reinterpretAsInts();
+                x = SHORT_ZERO.add(s30).reinterpretAsInts();
                 d30 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(x.lanewise(VectorOperators.ASHR, 16)).add(d30);
-                x = ShortVector.zero(S).add(s31).reinterpretAsInts();
+                x = SHORT_ZERO.add(s31).reinterpretAsInts();
                 d31 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(x.lanewise(VectorOperators.ASHR, 16)).add(d31);
             }
             int m = meta + g * PANEL;
