@@ -1,15 +1,11 @@
 package io.github.dllmquant.methods.awq;
 
-import io.github.dllmquant.core.linear.Linear;
 import io.github.dllmquant.core.progress.ProgressListener;
 import io.github.dllmquant.core.quant.WeightQuantizer;
-import io.github.dllmquant.core.spi.ActivationObserver;
 import io.github.dllmquant.core.spi.BlockStage;
 import io.github.dllmquant.core.spi.GroupRole;
-import io.github.dllmquant.core.spi.LinearGroup;
-import io.github.dllmquant.core.spi.LinearRole;
-import io.github.dllmquant.core.spi.NormRole;
 import io.github.dllmquant.core.spi.QuantizableBlock;
+import io.github.dllmquant.methods.synthetic.ForwardingBlock;
 import io.github.dllmquant.methods.synthetic.SyntheticModel;
 
 import java.lang.management.ManagementFactory;
@@ -50,11 +46,26 @@ public final class AwqHeapProbe {
     }
 
     /** Delegates; measures the live heap at the first {@link #subLayerForward} of each group. */
-    private record Probe(QuantizableBlock inner, Map<String, Long> live, MemoryMXBean mx) implements QuantizableBlock {
+    private static final class Probe extends ForwardingBlock {
+        private final Map<String, Long> live;
+        private final MemoryMXBean mx;
+
+        Probe(QuantizableBlock inner, Map<String, Long> live, MemoryMXBean mx) {
+            super(inner);
+            this.live = live;
+            this.mx = mx;
+        }
+
         @Override
         public float[] subLayerForward(GroupRole role, float[] groupInput, int tokens) {
             measure(role + " scale search");
             return inner.subLayerForward(role, groupInput, tokens);
+        }
+
+        @Override
+        public BlockStage advance(BlockStage stage) {
+            measure("advance past " + stage.next());
+            return inner.advance(stage);
         }
 
         private void measure(String at) {
@@ -62,57 +73,6 @@ public final class AwqHeapProbe {
                 System.gc();
                 live.put(at, mx.getHeapMemoryUsage().getUsed());
             }
-        }
-
-        @Override
-        public int index() {
-            return inner.index();
-        }
-
-        @Override
-        public List<LinearGroup> groups() {
-            return inner.groups();
-        }
-
-        @Override
-        public Linear linear(LinearRole role) {
-            return inner.linear(role);
-        }
-
-        @Override
-        public void setLinear(LinearRole role, Linear linear) {
-            inner.setLinear(role, linear);
-        }
-
-        @Override
-        public String name(LinearRole role) {
-            return inner.name(role);
-        }
-
-        @Override
-        public float[] normWeight(NormRole role) {
-            return inner.normWeight(role);
-        }
-
-        @Override
-        public void setNormWeight(NormRole role, float[] weight) {
-            inner.setNormWeight(role, weight);
-        }
-
-        @Override
-        public float[] forward(float[] x, int tokens, ActivationObserver observer) {
-            return inner.forward(x, tokens, observer);
-        }
-
-        @Override
-        public BlockStage beginStage(float[] x, int tokens) {
-            return inner.beginStage(x, tokens);
-        }
-
-        @Override
-        public BlockStage advance(BlockStage stage) {
-            measure("advance past " + stage.next());
-            return inner.advance(stage);
         }
     }
 }
