@@ -23,16 +23,27 @@ import io.github.dllmquant.core.quant.QuantizedWeight;
  */
 public final class ActivationQuantizedLinear implements Linear {
 
-    private final QuantizedWeight weight;
+    private final int out;
+    private final int in;
+    private final int groupSize;
+    /** The grid's symmetry flag, for {@link #weight()} and {@link #format()}: the kernel layouts keep only zeros. */
+    private final boolean symmetric;
     private final float[] bias;
     private final ActivationQuantizer activationQuantizer;
     private final InputTransform transform;
-    /** Exactly one of the two kernel layouts is built: int4 nibbles when the weight allows, else int8. */
+    /**
+     * Exactly one of the two kernel layouts is built: int4 nibbles when the weight allows, else int8. The
+     * {@link QuantizedWeight} is not kept besides it (until session 7 it was: another byte per weight that
+     * {@link #parameterBytes()} did not count); {@link #weight()} rebuilds it.
+     */
     private final Int4Weights int4;
     private final Int8Weights int8;
 
     private ActivationQuantizedLinear(QuantizedWeight weight, float[] bias, ActivationQuantizer aq, InputTransform transform) {
-        this.weight = weight;
+        this.out = weight.out();
+        this.in = weight.in();
+        this.groupSize = weight.groupSize();
+        this.symmetric = weight.symmetric();
         this.bias = bias;
         this.activationQuantizer = aq;
         this.transform = transform;
@@ -41,7 +52,7 @@ public final class ActivationQuantizedLinear implements Linear {
     }
 
     /**
-     * A layer over {@code w} (kept by reference: do not modify its arrays afterwards).
+     * A layer over {@code w}, converted into the kernel layout; the layer does not keep {@code w}.
      *
      * @param w               the quantized weight {@code [out, in]}; zero points must be integers
      * @param bias            {@code [out]} or {@code null}; copied
@@ -68,18 +79,16 @@ public final class ActivationQuantizedLinear implements Linear {
 
     @Override
     public int inFeatures() {
-        return weight.in();
+        return in;
     }
 
     @Override
     public int outFeatures() {
-        return weight.out();
+        return out;
     }
 
     @Override
     public void forward(float[] x, int tokens, float[] y) {
-        int in = weight.in();
-        int out = weight.out();
         if (tokens < 1) {
             throw new IllegalArgumentException("tokens must be at least 1, got " + tokens);
         }
@@ -102,7 +111,6 @@ public final class ActivationQuantizedLinear implements Linear {
      * @param tokens rows
      */
     public QuantizedActivations quantizeInput(float[] x, int tokens) {
-        int in = weight.in();
         if (tokens < 1) {
             throw new IllegalArgumentException("tokens must be at least 1, got " + tokens);
         }
@@ -115,7 +123,7 @@ public final class ActivationQuantizedLinear implements Linear {
             input = java.util.Arrays.copyOf(x, tokens * in);
             transform.apply(input, tokens);
         }
-        return IntegerOps.quantizePerToken(input, tokens, in, weight.groupSize(), activationQuantizer);
+        return IntegerOps.quantizePerToken(input, tokens, in, groupSize, activationQuantizer);
     }
 
     /**
@@ -126,10 +134,9 @@ public final class ActivationQuantizedLinear implements Linear {
      * @param y {@code [a.tokens(), out]}, overwritten
      */
     public void forwardQuantized(QuantizedActivations a, float[] y) {
-        int out = weight.out();
-        if (a.k() != weight.in() || a.groupSize() != weight.groupSize()) {
+        if (a.k() != in || a.groupSize() != groupSize) {
             throw new IllegalArgumentException("quantized input has k " + a.k() + ", group " + a.groupSize()
-                    + "; the layer reads in " + weight.in() + ", group " + weight.groupSize());
+                    + "; the layer reads in " + in + ", group " + groupSize);
         }
         int tokens = a.tokens();
         if (y.length < (long) tokens * out) {
@@ -155,7 +162,7 @@ public final class ActivationQuantizedLinear implements Linear {
      */
     public boolean sharesInputWith(ActivationQuantizedLinear other) {
         return other.transform == transform && other.activationQuantizer.equals(activationQuantizer)
-                && other.weight.in() == weight.in() && other.weight.groupSize() == weight.groupSize();
+                && other.in == in && other.groupSize == groupSize;
     }
 
     /**
@@ -165,12 +172,10 @@ public final class ActivationQuantizedLinear implements Linear {
      */
     @Override
     public float[] effectiveWeight() {
-        float[] w = weight.dequantize();
+        float[] w = weight().dequantize();
         if (transform == null) {
             return w;
         }
-        int in = weight.in();
-        int out = weight.out();
         float[] basis = new float[in * in]; // row i = T(e_i)
         for (int i = 0; i < in; i++) {
             basis[i * in + i] = 1f;
@@ -194,9 +199,13 @@ public final class ActivationQuantizedLinear implements Linear {
         return bias == null ? null : bias.clone();
     }
 
-    /** The quantized weight this layer runs (for save/load; do not modify). */
+    /**
+     * The quantized weight this layer runs, rebuilt from the kernel layout: equal field by field to the one the
+     * layer was made of (a {@code −0.0} zero point comes back as {@code 0.0}). Allocates a fresh copy on every call,
+     * {@code out·in} bytes plus the per-group scales and zeros: call it once per layer (to save it), not per forward.
+     */
     public QuantizedWeight weight() {
-        return weight;
+        return int4 != null ? int4.toQuantizedWeight(symmetric) : int8.toQuantizedWeight(symmetric);
     }
 
     /** The per-token activation quantizer settings. */
@@ -218,9 +227,9 @@ public final class ActivationQuantizedLinear implements Linear {
     @Override
     public String format() {
         StringBuilder sb = new StringBuilder()
-                .append('w').append(weight.bits()).append('a').append(activationQuantizer.bits())
-                .append(weight.perChannel() ? " per-channel" : " g" + weight.groupSize())
-                .append(weight.symmetric() ? " sym" : " asym")
+                .append('w').append(int4 != null ? int4.bits() : int8.bits()).append('a').append(activationQuantizer.bits())
+                .append(groupSize == in ? " per-channel" : " g" + groupSize)
+                .append(symmetric ? " sym" : " asym")
                 .append(", act ").append(activationQuantizer.symmetric() ? "sym" : "asym");
         if (activationQuantizer.clipRatio() != 1f) {
             sb.append(" clip ").append(activationQuantizer.clipRatio());
@@ -233,6 +242,6 @@ public final class ActivationQuantizedLinear implements Linear {
 
     @Override
     public String toString() {
-        return "ActivationQuantizedLinear[" + weight.out() + "x" + weight.in() + ", " + format() + "]";
+        return "ActivationQuantizedLinear[" + out + "x" + in + ", " + format() + "]";
     }
 }

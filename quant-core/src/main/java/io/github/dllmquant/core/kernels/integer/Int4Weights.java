@@ -198,6 +198,57 @@ public final class Int4Weights {
         return j < half ? b & 0x0F : b >>> 4;
     }
 
+    /**
+     * The {@link QuantizedWeight} this layout was built from, rebuilt in fresh arrays from whichever layout is held:
+     * equal to it field by field (codes, raw zeros, the scales' float bits as given), except that a zero point of
+     * {@code −0.0} comes back as {@code 0.0}. Allocates {@code out·in} bytes plus the metadata on every call.
+     *
+     * @param symmetric the grid's symmetry flag, which this layout does not keep (only the zeros matter to it)
+     */
+    public QuantizedWeight toQuantizedWeight(boolean symmetric) {
+        byte[] q = new byte[out * in];
+        int pairs = in / 2;
+        if (panel > 0) {
+            // the inverse of code(o, i), one pair step (PANEL rows × 2 columns, PANEL bytes) at a time
+            int il = panel / 2;
+            for (int p = 0; p * panel < out; p++) {
+                int rows = Math.min(panel, out - p * panel);
+                for (int s = 0; s < pairs; s++) {
+                    int base = (p * pairs + s) * panel;
+                    for (int r = 0; r < rows; r++) {
+                        int row = (p * panel + r) * in + 2 * s;
+                        int at = base + 2 * (r % il);
+                        int shift = r < il ? 0 : 4;
+                        q[row] = (byte) ((codes[at] & 0xFF) >>> shift & 0x0F);
+                        q[row + 1] = (byte) ((codes[at + 1] & 0xFF) >>> shift & 0x0F);
+                    }
+                }
+            }
+        } else {
+            int half = block / 2;
+            for (int o = 0; o < out; o++) {
+                for (int b = 0; b < in / block; b++) {
+                    for (int j = 0; j < half; j++) {
+                        int v = codes[o * pairs + b * half + j] & 0xFF;
+                        q[o * in + b * block + j] = (byte) (v & 0x0F);
+                        q[o * in + b * block + j + half] = (byte) (v >>> 4);
+                    }
+                }
+            }
+        }
+        int groups = in / groupSize;
+        float[] s = new float[out * groups];
+        float[] z = new float[out * groups];
+        for (int o = 0; o < out; o++) {
+            for (int g = 0; g < groups; g++) {
+                int m = meta(o, g);
+                s[o * groups + g] = scales[m];
+                z[o * groups + g] = zeros[m];
+            }
+        }
+        return new QuantizedWeight(out, in, bits, groupSize, symmetric, q, s, z);
+    }
+
     /** Whether the codes are held in the panel layout (see the class comment); otherwise as row-major nibbles. */
     public boolean panelled() {
         return panel > 0;

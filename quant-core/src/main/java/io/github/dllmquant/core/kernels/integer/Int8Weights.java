@@ -157,8 +157,28 @@ public final class Int8Weights {
         return sums;
     }
 
-    /** Bytes held: codes, scales, zeros and sums. */
+    /**
+     * The {@link QuantizedWeight} this layout was built from, rebuilt in fresh arrays: equal to it field by field
+     * (codes and zeros un-centred, the scales' float bits as given), except that a zero point of {@code −0.0}
+     * comes back as {@code 0.0}. Allocates {@code out·in} bytes plus the metadata on every call.
+     *
+     * @param symmetric the grid's symmetry flag, which this layout does not keep (only the zeros matter to it)
+     */
+    public QuantizedWeight toQuantizedWeight(boolean symmetric) {
+        int centre = 1 << (bits - 1);
+        byte[] q = new byte[codes.length];
+        for (int j = 0; j < q.length; j++) {
+            q[j] = (byte) (codes[j] + centre);
+        }
+        float[] z = new float[zeros.length];
+        for (int j = 0; j < z.length; j++) {
+            z[j] = zeros[j] + centre;
+        }
+        return new QuantizedWeight(out, in, bits, groupSize, symmetric, q, scales.clone(), z);
+    }
+
+    /** Bytes held: codes, scales, zeros, sums and the per-row zero correction. */
     public long bytes() {
-        return codes.length + 4L * (scales.length + zeros.length + sums.length);
+        return codes.length + 4L * (scales.length + zeros.length + sums.length + zeroCorrection.length);
     }
 }
