@@ -95,9 +95,7 @@ public final class StagedForward {
      * @throws QuantizationException if the thread is interrupted
      */
     public BlockStage advanceAndRelease(int s) {
-        if (Thread.currentThread().isInterrupted()) {
-            throw new QuantizationException("interrupted while calibrating block " + block.index());
-        }
+        requireNotInterrupted();
         BlockStage next = block.advance(live(s));
         stages.set(s, null);
         return next;
@@ -111,9 +109,7 @@ public final class StagedForward {
      */
     public void advance() {
         for (int s = 0; s < stages.size(); s++) {
-            if (Thread.currentThread().isInterrupted()) {
-                throw new QuantizationException("interrupted while calibrating block " + block.index());
-            }
+            requireNotInterrupted();
             stages.set(s, block.advance(live(s)));
         }
     }
@@ -142,5 +138,11 @@ public final class StagedForward {
             throw new IllegalStateException("block " + block.index() + ": the stage of sequence " + s + " was released");
         }
         return stage;
+    }
+
+    private void requireNotInterrupted() {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new QuantizationException("interrupted while calibrating block " + block.index());
+        }
     }
 }
